@@ -1,0 +1,1 @@
+"""Rule sets shipped with ketascreen (installed as `ketascreen._bundled_rules`)."""

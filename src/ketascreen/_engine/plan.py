@@ -1,0 +1,179 @@
+"""Compile a checked `RuleSet` into an evaluation plan, and build a patient's facts from it.
+
+The plan lists the facts, lists and aggregates (counts over lists) the rules read, so a patient
+is normalised once per screening into exactly what both evaluators consume. Aggregates are
+three-valued: `lo` items certainly match, `hi` items may match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ketascreen._rules.ast import (
+    Compare,
+    Count,
+    ItemAll,
+    ItemAny,
+    ItemCompare,
+    ItemCond,
+    ItemInSet,
+    ItemKnown,
+    ItemNot,
+    Known,
+    Tri,
+    walk,
+)
+from ketascreen._rules.catalogue import COLLECTIONS, FACTS, Item, Scalar
+from ketascreen._rules.load import RuleSet
+from ketascreen._rules.valuesets import ValueSet
+from ketascreen.model import Patient
+
+AggregateKey = tuple[str, ItemCond | None, str | None]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """How many list items (distinct by a field) match an item condition, as a [lo, hi] range."""
+
+    lo: int
+    hi: int
+    matched: tuple[str, ...]
+    possible: tuple[str, ...]
+    unknown_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One patient's normalised facts on one screening date. Absent key = not recorded."""
+
+    scalars: dict[str, Scalar]
+    list_sizes: dict[str, int]
+    aggregates: dict[AggregateKey, Aggregate]
+
+
+@dataclass(frozen=True)
+class Plan:
+    ruleset: RuleSet
+    scalar_facts: tuple[str, ...]
+    collections: tuple[str, ...]
+    aggregate_keys: tuple[AggregateKey, ...]
+    aggregate_index: dict[AggregateKey, int] = field(repr=False)
+
+
+def compile_plan(ruleset: RuleSet) -> Plan:
+    scalars: dict[str, None] = {}
+    collections: dict[str, None] = {}
+    aggregates: dict[AggregateKey, None] = {}
+    for rule in ruleset.rules:
+        for node in walk(rule.when):
+            if isinstance(node, Compare):
+                scalars[node.fact] = None
+            elif isinstance(node, Known):
+                (collections if node.fact in COLLECTIONS else scalars)[node.fact] = None
+            elif isinstance(node, Count):
+                aggregates[node.aggregate_key] = None
+                collections[node.collection] = None
+    keys = tuple(aggregates)
+    return Plan(ruleset, tuple(scalars), tuple(collections), keys,
+                {k: i for i, k in enumerate(keys)})
+
+
+def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
+    scalars: dict[str, Scalar] = {}
+    for name in plan.scalar_facts:
+        value = FACTS[name].extract(patient, on)
+        if value is not None:
+            scalars[name] = value
+    lists: dict[str, list[Item] | None] = {c: COLLECTIONS[c].items(patient, on) for c in plan.collections}
+    sizes = {c: len(items) for c, items in lists.items() if items is not None}
+    aggregates = {}
+    for key in plan.aggregate_keys:
+        items = lists[key[0]]
+        if items is not None:
+            aggregates[key] = _aggregate(items, key[1], key[2], plan.ruleset.value_sets)
+    return Facts(scalars, sizes, aggregates)
+
+
+def _aggregate(items: list[Item], where: ItemCond | None, distinct: str | None,
+               value_sets: dict[str, ValueSet]) -> Aggregate:
+    certain: set[object] = set()
+    maybe: set[object] = set()
+    matched, possible, unknown = [], [], []
+    for item in items:
+        if where is None:
+            status, unread = Tri.TRUE, set()
+        else:
+            status, unread = eval_item(where, item, value_sets)
+        raw = item.fields.get(distinct) if distinct else None
+        key = raw.strip().lower() if isinstance(raw, str) else (raw if raw is not None else item.path)
+        if status is Tri.TRUE:
+            certain.add(key)
+            maybe.add(key)
+            matched.append(item.label)
+        elif status is Tri.UNKNOWN:
+            maybe.add(key)
+            possible.append(item.label)
+            unknown.extend(f"{item.path}.{f}" for f in sorted(unread))
+    return Aggregate(len(certain), len(maybe), tuple(matched), tuple(possible), tuple(unknown))
+
+
+def eval_item(cond: ItemCond, item: Item, value_sets: dict[str, ValueSet]) -> tuple[Tri, set[str]]:
+    """Evaluate an item condition; also return the names of unrecorded fields it read."""
+    if isinstance(cond, ItemAll | ItemAny):
+        results = [eval_item(c, item, value_sets) for c in cond.items]
+        combine = Tri.all if isinstance(cond, ItemAll) else Tri.any
+        status = combine([r[0] for r in results])
+        return status, set().union(*(r[1] for r in results)) if status is Tri.UNKNOWN else set()
+    if isinstance(cond, ItemNot):
+        status, unread = eval_item(cond.item, item, value_sets)
+        return ~status, unread
+    value = item.fields.get(cond.field)
+    if isinstance(cond, ItemKnown):
+        return (Tri.FALSE if value is None else Tri.TRUE), set()
+    if value is None:
+        return Tri.UNKNOWN, {cond.field}
+    if isinstance(cond, ItemInSet):
+        vs = value_sets[cond.value_set]
+        hit = vs.contains_code(*value) if isinstance(value, tuple) else vs.contains_name(value)
+        return (Tri.TRUE if hit else Tri.FALSE), set()
+    if isinstance(value, str) and not isinstance(cond.value, bool):
+        value = value.strip().lower() if cond.field in _NAME_FIELDS else value
+    return (Tri.TRUE if compare(value, cond.op, cond.value) else Tri.FALSE), set()
+
+
+_NAME_FIELDS = frozenset(
+    f.name for c in COLLECTIONS.values() for f in c.fields.values() if f.type == "name"
+)
+
+
+def compare(value: Any, op: str, target: Any) -> bool:
+    if op == "eq":
+        return bool(value == target)
+    if op == "ne":
+        return bool(value != target)
+    if op == "in":
+        return value in target
+    if op == "lt":
+        return bool(value < target)
+    if op == "le":
+        return bool(value <= target)
+    if op == "gt":
+        return bool(value > target)
+    if op == "ge":
+        return bool(value >= target)
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def count_status(op: str, k: int, lo: int, hi: int) -> Tri:
+    """Three-valued `count op k` when the true count lies somewhere in [lo, hi]."""
+    sure, never = {
+        "ge": (lo >= k, hi < k),
+        "gt": (lo > k, hi <= k),
+        "le": (hi <= k, lo > k),
+        "lt": (hi < k, lo >= k),
+        "eq": (lo == hi == k, k < lo or k > hi),
+        "ne": (k < lo or k > hi, lo == hi == k),
+    }[op]
+    return Tri.TRUE if sure else Tri.FALSE if never else Tri.UNKNOWN

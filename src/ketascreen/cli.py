@@ -1,0 +1,110 @@
+"""Command line: `ketascreen screen|check`.
+
+Exit codes: 0 the command ran (whatever the verdicts); 1 usage or patient-input error;
+2 rule-set errors; 3 engine failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ketascreen._display import render_text
+from ketascreen._screener import Screener, load_patient, load_ruleset
+from ketascreen.errors import EngineError, PatientDataError, RuleSetError
+
+EXIT_OK, EXIT_INPUT, EXIT_RULES, EXIT_ENGINE = 0, 1, 2, 3
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ketascreen", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    screen = sub.add_parser("screen", help="screen patient files (YAML/JSON) and explain the verdicts")
+    screen.add_argument("paths", nargs="+", type=Path, help="patient files, or folders of them")
+    screen.add_argument("--rules", type=Path, default=None, help="rule-set folder or file (default: bundled)")
+    screen.add_argument("--on", type=_date, default=None,
+                        help="screening date YYYY-MM-DD (default: today; give it for reproducible verdicts)")
+    screen.add_argument("--format", choices=("text", "json"), default="text")
+    screen.add_argument("--engine", choices=("durable", "reference"), default="durable")
+    screen.add_argument("--all", action="store_true", help="text: list every rule's finding")
+    check = sub.add_parser("check", help="validate a rule set; print every problem as file:line:col")
+    check.add_argument("path", type=Path, nargs="?", default=None)
+    return parser
+
+
+def _patient_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml", ".json")))
+        else:
+            files.append(p)
+    return files
+
+
+def _screen(args: argparse.Namespace) -> int:
+    on = args.on or dt.date.today()
+    try:
+        screener: Screener = load_ruleset(args.rules, engine=args.engine)
+    except RuleSetError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_RULES
+    status = EXIT_OK
+    outputs: list[object] = []
+    with screener:
+        for file in _patient_files(args.paths):
+            try:
+                verdict = screener.screen(load_patient(file), on=on)
+            except PatientDataError as exc:
+                print(f"{file}: {exc}", file=sys.stderr)
+                status = EXIT_INPUT
+                continue
+            if args.format == "json":
+                outputs.append(verdict.model_dump(mode="json"))
+            else:
+                print(f"== {file}")
+                print(render_text(verdict, all_findings=args.all))
+                print()
+    if args.format == "json":
+        print(json.dumps(outputs, indent=2, ensure_ascii=False))
+    return status
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        with load_ruleset(args.path, engine="reference") as screener:
+            rs = screener.ruleset
+    except RuleSetError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
+        return EXIT_RULES
+    print(f"{rs.id} {rs.version}: {len(rs.rules)} rules, {len(rs.value_sets)} value sets, "
+          f"{len(rs.sources)} sources; ok ({rs.content_hash})")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "screen":
+            return _screen(args)
+        return _check(args)
+    except EngineError as exc:
+        print(f"engine error: {exc}", file=sys.stderr)
+        return EXIT_ENGINE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
