@@ -67,8 +67,11 @@ def render_text(v: Verdict, *, all_findings: bool = False) -> str:
         lines.append("  Missing data (and the rules it would settle):")
         for m in v.missing:
             lines.append(f"    ? {m.data}: {', '.join(m.rules)}")
-    notes = [f for f in v.findings if f.status == "met" and not f.determining
-             and f.verdict_class not in ("flag", "criterion")]
+    notes = [
+        f
+        for f in v.findings
+        if f.status == "met" and not f.determining and f.verdict_class not in ("flag", "criterion")
+    ]
     if notes:
         lines.append("  Also met (not determining): " + ", ".join(f.rule_id for f in notes))
     if all_findings:

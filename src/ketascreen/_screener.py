@@ -56,8 +56,9 @@ class Screener:
     def __enter__(self) -> Screener:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def screen(self, patient: Patient | Mapping[str, Any], *, on: dt.date) -> Verdict:
@@ -73,33 +74,51 @@ class Screener:
             fired = self._durable.evaluate(facts)
             wrong = [rid for rid, status in fired.items() if results[rid].status is not status]
             if wrong:
-                details = ", ".join(f"{r}: durable {fired[r].value}, reference {results[r].status.value}"
-                                    for r in wrong[:5])
+                details = ", ".join(
+                    f"{r}: durable {fired[r].value}, reference {results[r].status.value}" for r in wrong[:5]
+                )
                 raise EngineError(f"the evaluators disagree on {len(wrong)} rule(s): {details}")
         return self._verdict(patient, on, results)
 
-    def screen_many(self, patients: Iterable[Patient | Mapping[str, Any]], *,
-                    on: dt.date) -> list[Verdict]:
+    def screen_many(self, patients: Iterable[Patient | Mapping[str, Any]], *, on: dt.date) -> list[Verdict]:
         return [self.screen(p, on=on) for p in patients]
 
     def _verdict(self, patient: Patient, on: dt.date, results: dict[str, RuleResult]) -> Verdict:
         rules = self.ruleset.rules
-        raw = [{"rule_id": r.id, "verdict_class": r.verdict_class, "status": results[r.id].status.value,
-                "unrecorded": results[r.id].unrecorded} for r in rules]
+        raw = [
+            {
+                "rule_id": r.id,
+                "verdict_class": r.verdict_class,
+                "status": results[r.id].status.value,
+                "unrecorded": results[r.id].unrecorded,
+            }
+            for r in rules
+        ]
         outcome, reasons, determining = decide(raw)
         findings = tuple(
             Finding(
-                rule_id=r.id, kind=r.kind, severity=r.severity, verdict_class=r.verdict_class,  # type: ignore[arg-type]
-                status=results[r.id].status.value, determining=r.id in determining, title=r.title,
-                rationale=r.rationale, sources=r.sources, program_default=r.program_default,
-                evidence=tuple(Evidence(fact=e.fact, value=e.value, detail=e.detail)  # type: ignore[arg-type]
-                               for e in results[r.id].evidence),
-                missing=results[r.id].missing, action=r.action,
+                rule_id=r.id,
+                kind=r.kind,
+                severity=r.severity,
+                verdict_class=r.verdict_class,
+                status=results[r.id].status.value,
+                determining=r.id in determining,
+                title=r.title,
+                rationale=r.rationale,
+                sources=r.sources,
+                program_default=r.program_default,
+                evidence=tuple(
+                    Evidence(fact=e.fact, value=e.value, detail=e.detail)
+                    for e in results[r.id].evidence
+                ),
+                missing=results[r.id].missing,
+                action=r.action,
             )
             for r in rules
         )
-        flags = tuple(sorted(r.id for r in rules
-                             if r.verdict_class == "flag" and results[r.id].status is Tri.TRUE))
+        flags = tuple(
+            sorted(r.id for r in rules if r.verdict_class == "flag" and results[r.id].status is Tri.TRUE)
+        )
         settles: dict[str, list[str]] = {}
         for r in rules:
             if r.verdict_class != "criterion":
@@ -107,12 +126,22 @@ class Screener:
                     settles.setdefault(data, []).append(r.id)
         missing = tuple(MissingData(data=d, rules=tuple(ids)) for d, ids in sorted(settles.items()))
         provenance = Provenance(
-            ruleset_id=self.ruleset.id, ruleset_version=self.ruleset.version,
-            ruleset_hash=self.ruleset.content_hash, engine=self.engine,
-            library_version=self._version, screened_on=on,
+            ruleset_id=self.ruleset.id,
+            ruleset_version=self.ruleset.version,
+            ruleset_hash=self.ruleset.content_hash,
+            engine=self.engine,
+            library_version=self._version,
+            screened_on=on,
         )
-        return Verdict(patient_id=patient.id, outcome=outcome, reasons=reasons, flags=flags,
-                       findings=findings, missing=missing, provenance=provenance)
+        return Verdict(
+            patient_id=patient.id,
+            outcome=outcome,
+            reasons=reasons,
+            flags=flags,
+            findings=findings,
+            missing=missing,
+            provenance=provenance,
+        )
 
 
 def load_ruleset(path: str | Path | None = None, *, engine: Engine = "durable") -> Screener:

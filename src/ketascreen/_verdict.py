@@ -1,14 +1,15 @@
 """The explained verdict, and how rule findings combine into an outcome.
 
-Combining logic (shared/clinical/criteria.md section 2), as a truth table over the determining
-findings. "met" / "unknown" below mean "at least one determining rule of that class is ...":
+Combining logic (shared/clinical/criteria.md section 2) as a truth table over the determining
+findings, where B = an absolute or indication_fail rule is met, R = a relative, missing_data or
+indication_review rule is met, U = some determining rule is unknown:
 
-| absolute or indication_fail met | relative, missing_data or indication_review met | any determining rule unknown | outcome      |
-|---------------------------------|-------------------------------------------------|------------------------------|--------------|
-| yes                             | any                                             | any                          | ineligible   |
-| no                              | yes                                             | any                          | needs_review |
-| no                              | no                                              | yes                          | needs_review |
-| no                              | no                                              | no                           | eligible     |
+| B   | R   | U   | outcome      |
+|-----|-----|-----|--------------|
+| yes | any | any | ineligible   |
+| no  | yes | any | needs_review |
+| no  | no  | yes | needs_review |
+| no  | no  | no  | eligible     |
 
 Reasons: for `ineligible`, the met absolute + indication_fail ids; for `needs_review`, the met
 relative + missing_data + indication_review ids, plus `insufficient_data` when a determining rule
@@ -111,18 +112,27 @@ def decide(findings: list[dict[str, Any]]) -> tuple[Outcome, tuple[str, ...], se
     Returns the outcome, the determining reason ids (sorted), and the ids of the findings that
     are determining (the reasons that are rules, plus the unknown rules behind insufficient_data).
     """
+
     def ids(classes: tuple[str, ...], status: str) -> list[str]:
-        return sorted(f["rule_id"] for f in findings if f["verdict_class"] in classes and f["status"] == status)
+        return sorted(
+            f["rule_id"] for f in findings if f["verdict_class"] in classes and f["status"] == status
+        )
 
     blocking = ids(_BLOCKING, "met")
     if blocking:
         return "ineligible", tuple(blocking), set(blocking)
     review = ids(_REVIEW, "met")
-    unknown = [f for f in findings if f["verdict_class"] in (*_BLOCKING, *_REVIEW) and f["status"] == "unknown"]
+    unknown = [
+        f for f in findings if f["verdict_class"] in (*_BLOCKING, *_REVIEW) and f["status"] == "unknown"
+    ]
     if not review and not unknown:
         return "eligible", (), set()
-    named = {m for f in findings if f["verdict_class"] == "missing_data" and f["status"] == "met"
-             for m in f["unrecorded"]}
+    named = {
+        m
+        for f in findings
+        if f["verdict_class"] == "missing_data" and f["status"] == "met"
+        for m in f["unrecorded"]
+    }
     uncovered = [f for f in unknown if not named.intersection(f["unrecorded"])]
     reasons = review + ([INSUFFICIENT_DATA] if uncovered else [])
     return "needs_review", tuple(reasons), set(review) | {f["rule_id"] for f in uncovered}

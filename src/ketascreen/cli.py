@@ -1,4 +1,4 @@
-"""Command line: `ketascreen screen|check`.
+"""Command line: `ketascreen screen|check|schemas`.
 
 Exit codes: 0 the command ran (whatever the verdicts); 1 usage or patient-input error;
 2 rule-set errors; 3 engine failure.
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ketascreen._display import render_text
+from ketascreen._schemas import json_schemas, render
 from ketascreen._screener import Screener, load_patient, load_ruleset
 from ketascreen.errors import EngineError, PatientDataError, RuleSetError
 
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     screen.add_argument("--all", action="store_true", help="text: list every rule's finding")
     check = sub.add_parser("check", help="validate a rule set; print every problem as file:line:col")
     check.add_argument("path", type=Path, nargs="?", default=None)
+    schemas = sub.add_parser("schemas", help="write the JSON Schemas of patient, rule file and verdict")
+    schemas.add_argument("-o", "--output", type=Path, default=Path("schemas"), help="folder")
     return parser
 
 
@@ -95,12 +98,19 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _schemas(args: argparse.Namespace) -> int:
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, schema in json_schemas().items():
+        (args.output / name).write_text(render(schema), encoding="utf-8")
+        print(args.output / name)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"screen": _screen, "check": _check, "schemas": _schemas}
     try:
-        if args.command == "screen":
-            return _screen(args)
-        return _check(args)
+        return commands[args.command](args)
     except EngineError as exc:
         print(f"engine error: {exc}", file=sys.stderr)
         return EXIT_ENGINE

@@ -121,11 +121,16 @@ class DurableEvaluator:
         self.rule_ids = [r.id for r in plan.ruleset.rules]
         width = len(plan.scalar_facts) + len(plan.collections) + 2 * len(plan.aggregate_keys) + 1
         if width > MAX_FACT_PROPERTIES:
-            raise RuleSetError([Problem(
-                plan.ruleset.files[0] if plan.ruleset.files else plan.ruleset.id, "KS407",
-                f"the rule set reads {width} facts; durable-rules accepts at most {MAX_FACT_PROPERTIES}",
-                "use engine='reference', or share value sets and counts between rules",
-            )])
+            raise RuleSetError(
+                [
+                    Problem(
+                        plan.ruleset.files[0] if plan.ruleset.files else plan.ruleset.id,
+                        "KS407",
+                        f"the rule set reads {width} facts; durable takes at most {MAX_FACT_PROPERTIES}",
+                        "use engine='reference', or share value sets and counts between rules",
+                    )
+                ]
+            )
         self._fired: dict[str, list[str]] = {}
         self._limit = 2 * len(self.rule_ids) + 1
         compiler = _Compiler(plan)
@@ -181,7 +186,8 @@ class DurableEvaluator:
         fact = self.to_fact(facts)
         fact["sid"] = sid
         with self._lock:
-            self._fired[sid] = log = []
+            log: list[str] = []
+            self._fired[sid] = log
             try:
                 try:
                     state = self._host.assert_fact(self._name, fact)

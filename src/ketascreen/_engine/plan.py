@@ -16,7 +16,6 @@ from ketascreen._rules.ast import (
     Count,
     ItemAll,
     ItemAny,
-    ItemCompare,
     ItemCond,
     ItemInSet,
     ItemKnown,
@@ -76,8 +75,7 @@ def compile_plan(ruleset: RuleSet) -> Plan:
                 aggregates[node.aggregate_key] = None
                 collections[node.collection] = None
     keys = tuple(aggregates)
-    return Plan(ruleset, tuple(scalars), tuple(collections), keys,
-                {k: i for i, k in enumerate(keys)})
+    return Plan(ruleset, tuple(scalars), tuple(collections), keys, {k: i for i, k in enumerate(keys)})
 
 
 def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
@@ -96,14 +94,17 @@ def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
     return Facts(scalars, sizes, aggregates)
 
 
-def _aggregate(items: list[Item], where: ItemCond | None, distinct: str | None,
-               value_sets: dict[str, ValueSet]) -> Aggregate:
+def _aggregate(
+    items: list[Item], where: ItemCond | None, distinct: str | None, value_sets: dict[str, ValueSet]
+) -> Aggregate:
     certain: set[object] = set()
     maybe: set[object] = set()
-    matched, possible, unknown = [], [], []
+    matched: list[str] = []
+    possible: list[str] = []
+    unknown: list[str] = []
     for item in items:
         if where is None:
-            status, unread = Tri.TRUE, set()
+            status, unread = Tri.TRUE, set[str]()
         else:
             status, unread = eval_item(where, item, value_sets)
         raw = item.fields.get(distinct) if distinct else None
@@ -143,9 +144,7 @@ def eval_item(cond: ItemCond, item: Item, value_sets: dict[str, ValueSet]) -> tu
     return (Tri.TRUE if compare(value, cond.op, cond.value) else Tri.FALSE), set()
 
 
-_NAME_FIELDS = frozenset(
-    f.name for c in COLLECTIONS.values() for f in c.fields.values() if f.type == "name"
-)
+_NAME_FIELDS = frozenset(f.name for c in COLLECTIONS.values() for f in c.fields.values() if f.type == "name")
 
 
 def compare(value: Any, op: str, target: Any) -> bool:

@@ -18,7 +18,6 @@ from ketascreen._rules.ast import (
     Count,
     ItemAll,
     ItemAny,
-    ItemCompare,
     ItemCond,
     ItemInSet,
     ItemKnown,
@@ -66,14 +65,22 @@ class ReferenceEvaluator:
             cond = self.plan.ruleset.by_id[rule_id].when
             status = self._eval(cond, facts, results, evidence, missing, unrecorded)
             results[rule_id] = RuleResult(
-                status, tuple(evidence.values()),
-                tuple(missing) if status is Tri.UNKNOWN else (), frozenset(unrecorded),
+                status,
+                tuple(evidence.values()),
+                tuple(missing) if status is Tri.UNKNOWN else (),
+                frozenset(unrecorded),
             )
         return results[rule_id]
 
-    def _eval(self, cond: Cond, facts: Facts, results: dict[str, RuleResult],
-              evidence: dict[tuple[str, str], Evidence], missing: dict[str, None],
-              unrecorded: set[str]) -> Tri:
+    def _eval(
+        self,
+        cond: Cond,
+        facts: Facts,
+        results: dict[str, RuleResult],
+        evidence: dict[tuple[str, str], Evidence],
+        missing: dict[str, None],
+        unrecorded: set[str],
+    ) -> Tri:
         if isinstance(cond, All | Any_):
             # Evaluate every branch (no short-circuit) so the evidence shows all that was read.
             values = [self._eval(c, facts, results, evidence, missing, unrecorded) for c in cond.items]
@@ -111,13 +118,21 @@ class ReferenceEvaluator:
             return Tri.TRUE if compare(value, cond.op, cond.value) else Tri.FALSE
         return self._count(cond, facts, evidence, missing, unrecorded)
 
-    def _count(self, cond: Count, facts: Facts, evidence: dict[tuple[str, str], Evidence],
-               missing: dict[str, None], unrecorded: set[str]) -> Tri:
+    def _count(
+        self,
+        cond: Count,
+        facts: Facts,
+        evidence: dict[tuple[str, str], Evidence],
+        missing: dict[str, None],
+        unrecorded: set[str],
+    ) -> Tri:
         agg = facts.aggregates.get(cond.aggregate_key)
         index = self.plan.aggregate_index[cond.aggregate_key]
         key = ("agg", str(index))
         if agg is None:
-            evidence[key] = Evidence(cond.collection, None, f"where {describe(cond.where)}" if cond.where else None)
+            evidence[key] = Evidence(
+                cond.collection, None, f"where {describe(cond.where)}" if cond.where else None
+            )
             missing[cond.collection] = None
             unrecorded.add(cond.collection)
             return Tri.UNKNOWN

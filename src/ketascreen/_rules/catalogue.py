@@ -144,7 +144,7 @@ def _fact(name: str, type_: FactType, description: str, extract: Callable[[Patie
     return FactSpec(name, type_, description, extract, tuple(values), unit, data)
 
 
-_YES = "boolean"
+_YES: FactType = "boolean"
 FACTS: dict[str, FactSpec] = {
     f.name: f
     for f in [

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -20,7 +22,7 @@ from ketascreen._rules.ast import Cond, RuleRef, walk
 from ketascreen._rules.parse import ParseContext, did_you_mean, parse_condition
 from ketascreen._rules.schema import RuleFile, RuleSetMeta, RuleSpec, Source
 from ketascreen._rules.valuesets import IcdEntry, ValueSet, icd_entry_problem
-from ketascreen._rules.yaml_source import Located, YamlProblem, load_yaml
+from ketascreen._rules.yaml_source import Located, Path, YamlProblem, load_yaml
 from ketascreen.errors import Problem, RuleSetError
 
 RESERVED_IDS = frozenset({"insufficient_data"})
@@ -122,18 +124,40 @@ def _read_layer(path: FsPath, problems: list[Problem]) -> _Layer:
         if located.data is None:
             continue
         if not isinstance(located.data, dict):
-            problems.append(Problem(located.where(()), "KS201", "a rule file must be a mapping",
-                                    "top-level keys: ruleset, sources, value_sets, rules"))
+            problems.append(
+                Problem(
+                    located.where(()),
+                    "KS201",
+                    "a rule file must be a mapping",
+                    "top-level keys: ruleset, sources, value_sets, rules",
+                )
+            )
             continue
+        # Validate each rule on its own, so one malformed rule does not hide the others' problems.
+        raw_rules = located.data.get("rules", [])
+        header = {k: v for k, v in located.data.items() if k != "rules"}
         try:
-            parsed = RuleFile.model_validate(located.data)
+            parsed = RuleFile.model_validate(header)
         except ValidationError as exc:
             problems.extend(_schema_problems(exc, located))
-            continue
+            parsed = RuleFile()
+        if not isinstance(raw_rules, list):
+            problems.append(Problem(located.where(("rules",)), "KS201", "`rules` must be a list"))
+            raw_rules = []
+        for i, raw in enumerate(raw_rules):
+            try:
+                layer.rules.append((RuleSpec.model_validate(raw), located, i))
+            except ValidationError as exc:
+                problems.extend(_schema_problems(exc, located, ("rules", i)))
         if parsed.ruleset is not None:
             if layer.meta is not None:
-                problems.append(Problem(located.where(("ruleset",)), "KS405",
-                                        f"second `ruleset:` block (first at {layer.meta_where})"))
+                problems.append(
+                    Problem(
+                        located.where(("ruleset",)),
+                        "KS405",
+                        f"second `ruleset:` block (first at {layer.meta_where})",
+                    )
+                )
             else:
                 layer.meta, layer.meta_where = parsed.ruleset, located.where(("ruleset",))
         for sid, source in parsed.sources.items():
@@ -146,43 +170,48 @@ def _read_layer(path: FsPath, problems: list[Problem]) -> _Layer:
             if vid in layer.value_sets:
                 problems.append(Problem(where, "KS401", f"duplicate value set id {vid!r}"))
             layer.value_sets[vid] = (spec, where, located)
-        for i, rule in enumerate(parsed.rules):
-            layer.rules.append((rule, located, i))
     return layer
 
 
-def _schema_problems(exc: ValidationError, located: Located) -> list[Problem]:
+def _schema_problems(
+    exc: ValidationError, located: Located, prefix: tuple[str | int, ...] = ()
+) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
         message = err["msg"].removeprefix("Value error, ")
         hint = None
         if err["type"] == "extra_forbidden":
             field_name = str(loc[-1])
             message = f"unknown field {field_name!r}"
-            parent: Any = RuleFile
-            hint = _field_hint(field_name, loc, parent)
+            hint = _field_hint(field_name)
         elif err["type"] == "string_type" and isinstance(err.get("input"), int | float):
             hint = "quote it to make it a string"
         elif err["type"] == "missing":
             message = f"missing required field {loc[-1]!r}"
-        problems.append(Problem(located.where(loc), "KS201" if err["type"] != "missing" else "KS202",
-                                message, hint))
+        problems.append(
+            Problem(located.where(loc), "KS201" if err["type"] != "missing" else "KS202", message, hint)
+        )
     return problems
 
 
-def _field_hint(name: str, loc: tuple[Any, ...], root: Any) -> str | None:
+def _field_hint(name: str) -> str | None:
     from ketascreen._rules import schema
 
     candidates: set[str] = set()
-    for model in (schema.RuleFile, schema.RuleSpec, schema.ValueSetSpec, schema.Source,
-                  schema.RuleSetMeta, schema.IcdCodes):
+    for model in (
+        schema.RuleFile,
+        schema.RuleSpec,
+        schema.ValueSetSpec,
+        schema.Source,
+        schema.RuleSetMeta,
+        schema.IcdCodes,
+    ):
         candidates.update(model.model_fields)
     return did_you_mean(name, candidates)
 
 
-def _value_set(vid: str, spec: Any, where: str, located: Located,
-               problems: list[Problem]) -> ValueSet:
+def _value_set(vid: str, spec: Any, where: str, located: Located, problems: list[Problem]) -> ValueSet:
     include: list[IcdEntry] = []
     exclude: list[IcdEntry] = []
     if spec.icd10cm is not None:
@@ -190,28 +219,52 @@ def _value_set(vid: str, spec: Any, where: str, located: Located,
             for i, entry in enumerate(getattr(spec.icd10cm, key)):
                 why = icd_entry_problem(entry)
                 if why:
-                    problems.append(Problem(located.where(("value_sets", vid, "icd10cm", key, i)),
-                                            "KS306", f"bad ICD-10-CM entry {entry!r}", why))
+                    problems.append(
+                        Problem(
+                            located.where(("value_sets", vid, "icd10cm", key, i)),
+                            "KS306",
+                            f"bad ICD-10-CM entry {entry!r}",
+                            why,
+                        )
+                    )
                 else:
                     out.append(IcdEntry(entry))
     return ValueSet(
-        id=vid, title=spec.title, note=spec.note, icd10cm_include=tuple(include),
-        icd10cm_exclude=tuple(exclude), snomedct=frozenset(spec.snomedct),
-        rxnorm=frozenset(spec.rxnorm), names=frozenset(n.strip() for n in spec.names),
+        id=vid,
+        title=spec.title,
+        note=spec.note,
+        icd10cm_include=tuple(include),
+        icd10cm_exclude=tuple(exclude),
+        snomedct=frozenset(spec.snomedct),
+        rxnorm=frozenset(spec.rxnorm),
+        names=frozenset(n.strip() for n in spec.names),
     )
 
 
-def _merge(base: dict[str, Any], layer: dict[str, Any], what: str, problems: list[Problem],
-           override_of: Any) -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any], layer: dict[str, Any], what: str, problems: list[Problem], override_of: Any
+) -> dict[str, Any]:
     merged = dict(base)
     for key, entry in layer.items():
         item, where = entry[0], entry[1]
         if key in base and not override_of(item):
-            problems.append(Problem(where, "KS401", f"{what} {key!r} is already defined by the base rule set",
-                                    "add `override: true` to replace it"))
+            problems.append(
+                Problem(
+                    where,
+                    "KS401",
+                    f"{what} {key!r} is already defined by the base rule set",
+                    "add `override: true` to replace it",
+                )
+            )
         elif key not in base and override_of(item):
-            problems.append(Problem(where, "KS406", f"{what} {key!r} overrides nothing",
-                                    did_you_mean(key, base) or "remove `override: true`"))
+            problems.append(
+                Problem(
+                    where,
+                    "KS406",
+                    f"{what} {key!r} overrides nothing",
+                    did_you_mean(key, base) or "remove `override: true`",
+                )
+            )
         merged[key] = entry
     return merged
 
@@ -233,15 +286,21 @@ def load_ruleset(path: str | FsPath | None = None) -> RuleSet:
         layers.append(layer)
         current = None
         if layer.meta is None:
-            if layer.files and not problems:
-                problems.append(Problem(f"{layer.files[0]}:1:1", "KS404",
-                                        "no `ruleset:` block (id, version, title) in the rule set"))
+            if layer.files and not any(p.code in ("KS101", "KS104", "KS105") for p in problems):
+                problems.append(
+                    Problem(
+                        f"{layer.files[0]}:1:1",
+                        "KS404",
+                        "no `ruleset:` block (id, version, title) in the rule set",
+                    )
+                )
         elif layer.meta.extends is not None:
             ext = layer.meta.extends
             base_dir = FsPath(layer.meta_where.rsplit(":", 2)[0]).parent
-            current = bundled_ruleset_path() if ext == "default" else base_dir / ext
-    if problems:
+            current = bundled_ruleset_path() if ext == "default" else FsPath(os.path.normpath(base_dir / ext))
+    if any(layer.meta is None for layer in layers):
         raise RuleSetError(problems)
+    # Go on despite problems so far: condition checks add theirs, and all are reported together.
     return _assemble(list(reversed(layers)), problems)
 
 
@@ -249,6 +308,7 @@ def _assemble(layers: list[_Layer], problems: list[Problem]) -> RuleSet:
     sources: dict[str, Any] = {}
     value_specs: dict[str, Any] = {}
     rule_entries: dict[str, tuple[RuleSpec, Located, int]] = {}
+    duplicates: list[tuple[RuleSpec, Located, int]] = []  # parsed for their problems only
     for depth, layer in enumerate(layers):
         sources = _merge(sources, layer.sources, "source", problems, lambda s: s.override)
         value_specs = _merge(value_specs, layer.value_sets, "value set", problems, lambda v: v.override)
@@ -257,12 +317,26 @@ def _assemble(layers: list[_Layer], problems: list[Problem]) -> RuleSet:
             where = located.where(("rules", i, "id"))
             if spec.id in this_layer:
                 problems.append(Problem(where, "KS401", f"duplicate rule id {spec.id!r}"))
-            elif spec.id in rule_entries and not spec.override:
-                problems.append(Problem(where, "KS401", f"rule {spec.id!r} is already defined by the base rule set",
-                                        "add `override: true` to replace it"))
+                duplicates.append((spec, located, i))
+                continue
+            if spec.id in rule_entries and not spec.override:
+                problems.append(
+                    Problem(
+                        where,
+                        "KS401",
+                        f"rule {spec.id!r} is already defined by the base rule set",
+                        "add `override: true` to replace it",
+                    )
+                )
             elif spec.id not in rule_entries and spec.override:
-                problems.append(Problem(where, "KS406", f"rule {spec.id!r} overrides nothing",
-                                        did_you_mean(spec.id, rule_entries)))
+                problems.append(
+                    Problem(
+                        where,
+                        "KS406",
+                        f"rule {spec.id!r} overrides nothing",
+                        did_you_mean(spec.id, rule_entries),
+                    )
+                )
             if spec.id in RESERVED_IDS:
                 problems.append(Problem(where, "KS408", f"{spec.id!r} is a reserved reason id"))
             this_layer.add(spec.id)
@@ -273,21 +347,35 @@ def _assemble(layers: list[_Layer], problems: list[Problem]) -> RuleSet:
     value_sets = {vid: _value_set(vid, e[0], e[1], e[2], problems) for vid, e in value_specs.items()}
     ctx = ParseContext(where=lambda p: "", value_sets=value_sets, problems=problems)
     rules: list[Rule] = []
-    for spec, located, i in rule_entries.values():
-        ctx.where = lambda p, located=located, i=i: located.where(("rules", i, *p))
+    for spec, located, i in [*rule_entries.values(), *duplicates]:
+        ctx.where = _rule_locator(located, i)
         when = parse_condition(ctx, spec.when, ("when",))
         for j, sid in enumerate(spec.sources):
             if sid not in sources:
-                problems.append(Problem(located.where(("rules", i, "sources", j)), "KS402",
-                                        f"unknown source id {sid!r}", did_you_mean(sid, sources)))
-        if when is not None:
-            rules.append(Rule(
-                id=spec.id, kind=spec.kind, severity=spec.severity,
-                verdict_class=VERDICT_CLASSES[(spec.kind, spec.severity)],
-                title=spec.title, rationale=spec.rationale, sources=tuple(spec.sources),
-                program_default=spec.program_default, action=spec.action, when=when,
-                location=located.where(("rules", i)),
-            ))
+                problems.append(
+                    Problem(
+                        located.where(("rules", i, "sources", j)),
+                        "KS402",
+                        f"unknown source id {sid!r}",
+                        did_you_mean(sid, sources),
+                    )
+                )
+        if when is not None and spec.id in rule_entries and rule_entries[spec.id][0] is spec:
+            rules.append(
+                Rule(
+                    id=spec.id,
+                    kind=spec.kind,
+                    severity=spec.severity,
+                    verdict_class=VERDICT_CLASSES[(spec.kind, spec.severity)],
+                    title=spec.title,
+                    rationale=spec.rationale,
+                    sources=tuple(spec.sources),
+                    program_default=spec.program_default,
+                    action=spec.action,
+                    when=when,
+                    location=located.where(("rules", i)),
+                )
+            )
     by_id = {r.id: r for r in rules}
     _check_references(rules, by_id, set(rule_entries), problems)
     top = layers[-1]
@@ -298,23 +386,43 @@ def _assemble(layers: list[_Layer], problems: list[Problem]) -> RuleSet:
     assert top.meta is not None
     files = [f for layer in layers for f in layer.files]
     return RuleSet(
-        id=top.meta.id, version=top.meta.version, title=top.meta.title,
-        description=top.meta.description, content_hash=_content_hash(files),
-        files=tuple(str(f) for f in files), sources={k: v[0] for k, v in sources.items()},
-        value_sets=value_sets, rules=tuple(rules), by_id=by_id,
+        id=top.meta.id,
+        version=top.meta.version,
+        title=top.meta.title,
+        description=top.meta.description,
+        content_hash=_content_hash(files),
+        files=tuple(str(f) for f in files),
+        sources={k: v[0] for k, v in sources.items()},
+        value_sets=value_sets,
+        rules=tuple(rules),
+        by_id=by_id,
     )
 
 
-def _check_references(rules: list[Rule], by_id: dict[str, Rule], declared: set[str],
-                      problems: list[Problem]) -> None:
+def _rule_locator(located: Located, index: int) -> Callable[[Path], str]:
+    def where(path: Path) -> str:
+        return located.where(("rules", index, *path))
+
+    return where
+
+
+def _check_references(
+    rules: list[Rule], by_id: dict[str, Rule], declared: set[str], problems: list[Problem]
+) -> None:
     graph: dict[str, list[str]] = {}
     for rule in rules:
         refs = []
         for node in walk(rule.when):
             if isinstance(node, RuleRef):
                 if node.rule_id not in declared:
-                    problems.append(Problem(node.loc, "KS305", f"unknown rule {node.rule_id!r}",
-                                            did_you_mean(node.rule_id, declared)))
+                    problems.append(
+                        Problem(
+                            node.loc,
+                            "KS305",
+                            f"unknown rule {node.rule_id!r}",
+                            did_you_mean(node.rule_id, declared),
+                        )
+                    )
                 elif node.rule_id in by_id:
                     refs.append(node.rule_id)
         graph[rule.id] = refs
@@ -324,8 +432,10 @@ def _check_references(rules: list[Rule], by_id: dict[str, Rule], declared: set[s
         state[rid] = 1
         for ref in graph.get(rid, []):
             if state.get(ref) == 1:
-                cycle = " -> ".join([*chain[chain.index(ref):], ref]) if ref in chain else ref
-                problems.append(Problem(by_id[rid].location, "KS403", f"rule references form a cycle: {cycle}"))
+                cycle = " -> ".join([*chain[chain.index(ref) :], ref]) if ref in chain else ref
+                problems.append(
+                    Problem(by_id[rid].location, "KS403", f"rule references form a cycle: {cycle}")
+                )
             elif ref not in state:
                 visit(ref, [*chain, ref])
         state[rid] = 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -40,16 +41,39 @@ from ketascreen.errors import Problem
 
 MAX_ABS_NUMBER = 1e12
 CONDITION_KEYWORDS = (
-    "all", "any", "not", "rule", "known", "missing", "asserted", "fact", "count", "exists",
-    "diagnosis", "medication",
+    "all",
+    "any",
+    "not",
+    "rule",
+    "known",
+    "missing",
+    "asserted",
+    "fact",
+    "count",
+    "exists",
+    "diagnosis",
+    "medication",
 )
 ITEM_KEYWORDS = ("all", "any", "not", "field", "known", "missing")
 DIAGNOSIS_KEYS = ("in", "status", "onset_within_days", "onset_more_than_days")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else None
+    """Suggest the closest choice; failing that, the one with a word closest to the last word
+    of `word` (so `vitals.systolc` still finds `bp.mean_systolic`)."""
+    options = list(choices)
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if match:
+        return f"did you mean {match[0]!r}?"
+    tail = re.split(r"[._]", word)[-1]
+    scored = sorted(
+        (max(difflib.SequenceMatcher(None, tail, part).ratio() for part in re.split(r"[._]", o)), o)
+        for o in options
+    )
+    best = [o for score, o in scored if scored and score == scored[-1][0] and score >= 0.8]
+    if 0 < len(best) <= 3:
+        return "did you mean " + " or ".join(repr(o) for o in best) + "?"
+    return None
 
 
 @dataclass
@@ -71,17 +95,24 @@ def _check_number(ctx: ParseContext, path: Path, v: object) -> bool:
         return False
     assert isinstance(v, int | float)
     if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
-        ctx.problem(path, "KS306", f"number {v!r} out of range", f"use a finite value below {MAX_ABS_NUMBER:g}")
+        ctx.problem(
+            path, "KS306", f"number {v!r} out of range", f"use a finite value below {MAX_ABS_NUMBER:g}"
+        )
     return True
 
 
-def _single_op(ctx: ParseContext, data: dict[str, Any], path: Path, ops: tuple[str, ...],
-               subject: str) -> tuple[str, Any] | None:
+def _single_op(
+    ctx: ParseContext, data: dict[str, Any], path: Path, ops: tuple[str, ...], subject: str
+) -> tuple[str, Any] | None:
     found = [k for k in data if k in ops]
     extra = [k for k in data if k not in ops and k != subject]
     for key in extra:
-        ctx.problem((*path, key), "KS304", f"unexpected key {key!r} in a comparison",
-                    did_you_mean(key, ops) or f"operators are {', '.join(ops)}")
+        ctx.problem(
+            (*path, key),
+            "KS304",
+            f"unexpected key {key!r} in a comparison",
+            did_you_mean(key, ops) or f"operators are {', '.join(ops)}",
+        )
     if len(found) != 1:
         if not extra:
             ctx.problem(path, "KS304", f"a comparison needs exactly one operator of {', '.join(ops)}")
@@ -89,8 +120,9 @@ def _single_op(ctx: ParseContext, data: dict[str, Any], path: Path, ops: tuple[s
     return found[0], data[found[0]]
 
 
-def _check_value(ctx: ParseContext, path: Path, op: str, value: Any, type_: str,
-                 values: tuple[str, ...], what: str) -> Value | tuple[Value, ...] | None:
+def _check_value(
+    ctx: ParseContext, path: Path, op: str, value: Any, type_: str, values: tuple[str, ...], what: str
+) -> Value | tuple[Value, ...] | None:
     """Type-check a comparison value against the fact's type; None when it is unusable."""
     if op == "in":
         if not isinstance(value, list) or not value:
@@ -106,21 +138,25 @@ def _check_value(ctx: ParseContext, path: Path, op: str, value: Any, type_: str,
             return None
         return value  # type: ignore[no-any-return]
     if op not in ("eq", "ne", "in"):
-        ctx.problem(path, "KS303", f"{what} is {type_}; `{op}` needs a number",
-                    "use eq, ne or in")
+        ctx.problem(path, "KS303", f"{what} is {type_}; `{op}` needs a number", "use eq, ne or in")
         return None
     if type_ == "boolean":
         if not isinstance(value, bool):
-            ctx.problem(path, "KS303", f"{what} is a boolean; cannot compare it with {value!r}",
-                        "write true or false")
+            ctx.problem(
+                path, "KS303", f"{what} is a boolean; cannot compare it with {value!r}", "write true or false"
+            )
             return None
         return value
     if not isinstance(value, str):
         ctx.problem(path, "KS303", f"{what} takes a string; got {value!r}")
         return None
     if type_ == "enum" and value not in values:
-        ctx.problem(path, "KS306", f"{value!r} is not a value of {what}",
-                    did_you_mean(value, values) or f"values are {', '.join(values)}")
+        ctx.problem(
+            path,
+            "KS306",
+            f"{value!r} is not a value of {what}",
+            did_you_mean(value, values) or f"values are {', '.join(values)}",
+        )
         return None
     if type_ == "name":
         return value.strip().lower()
@@ -131,22 +167,31 @@ def parse_condition(ctx: ParseContext, data: Any, path: Path) -> Cond | None:
     """Parse one condition mapping; returns None (and records problems) when it is invalid."""
     loc = ctx.where(path)
     if not isinstance(data, dict) or not data:
-        ctx.problem(path, "KS304", "a condition must be a non-empty mapping",
-                    "e.g. {fact: age_years, ge: 18}")
+        ctx.problem(
+            path, "KS304", "a condition must be a non-empty mapping", "e.g. {fact: age_years, ge: 18}"
+        )
         return None
     key = next((k for k in CONDITION_KEYWORDS if k in data), None)
     if key is None:
         first = next(iter(data))
-        ctx.problem((*path, first), "KS304", f"unknown condition keyword {first!r}",
-                    did_you_mean(first, CONDITION_KEYWORDS)
-                    or f"conditions start with one of {', '.join(CONDITION_KEYWORDS)}")
+        ctx.problem(
+            (*path, first),
+            "KS304",
+            f"unknown condition keyword {first!r}",
+            did_you_mean(first, CONDITION_KEYWORDS)
+            or f"conditions start with one of {', '.join(CONDITION_KEYWORDS)}",
+        )
         return None
     if key in ("fact", "count"):
         return _parse_comparison(ctx, data, path, key, loc)
     if len(data) != 1:
         extra = next(k for k in data if k != key)
-        ctx.problem((*path, extra), "KS304", f"unexpected key {extra!r} beside {key!r}",
-                    "a condition mapping holds one keyword; wrap several in `all:`")
+        ctx.problem(
+            (*path, extra),
+            "KS304",
+            f"unexpected key {extra!r} beside {key!r}",
+            "a condition mapping holds one keyword; wrap several in `all:`",
+        )
         return None
     body = data[key]
     sub = (*path, key)
@@ -196,8 +241,7 @@ def _parse_known(ctx: ParseContext, key: str, name: Any, path: Path, loc: str) -
     return All((known, Compare(name, "eq", True, loc)), loc)
 
 
-def _parse_comparison(ctx: ParseContext, data: dict[str, Any], path: Path, key: str,
-                      loc: str) -> Cond | None:
+def _parse_comparison(ctx: ParseContext, data: dict[str, Any], path: Path, key: str, loc: str) -> Cond | None:
     if key == "fact":
         name = data["fact"]
         if not isinstance(name, str) or name not in FACTS:
@@ -223,20 +267,29 @@ def _parse_comparison(ctx: ParseContext, data: dict[str, Any], path: Path, key: 
     return _parse_count_body(ctx, data["count"], (*path, "count"), op, value, loc)
 
 
-def _parse_count_body(ctx: ParseContext, body: Any, path: Path, op: str, value: int,
-                      loc: str) -> Count | None:
+def _parse_count_body(
+    ctx: ParseContext, body: Any, path: Path, op: str, value: int, loc: str
+) -> Count | None:
     if not isinstance(body, dict):
         ctx.problem(path, "KS304", "expected {of: <list>, where: <item condition>, distinct: <field>}")
         return None
     for key in body:
         if key not in ("of", "where", "distinct"):
-            ctx.problem((*path, key), "KS304", f"unexpected key {key!r}",
-                        did_you_mean(key, ("of", "where", "distinct")))
+            ctx.problem(
+                (*path, key),
+                "KS304",
+                f"unexpected key {key!r}",
+                did_you_mean(key, ("of", "where", "distinct")),
+            )
             return None
     collection = body.get("of")
     if collection not in COLLECTIONS:
-        ctx.problem((*path, "of"), "KS301", f"unknown list {collection!r}",
-                    did_you_mean(str(collection), COLLECTIONS) or f"lists are {', '.join(COLLECTIONS)}")
+        ctx.problem(
+            (*path, "of"),
+            "KS301",
+            f"unknown list {collection!r}",
+            did_you_mean(str(collection), COLLECTIONS) or f"lists are {', '.join(COLLECTIONS)}",
+        )
         return None
     fields = COLLECTIONS[collection].fields
     where = None
@@ -246,22 +299,31 @@ def _parse_count_body(ctx: ParseContext, body: Any, path: Path, op: str, value: 
             return None
     distinct = body.get("distinct")
     if distinct is not None and distinct not in fields:
-        ctx.problem((*path, "distinct"), "KS301", f"unknown field {distinct!r} of {collection}",
-                    did_you_mean(str(distinct), fields))
+        ctx.problem(
+            (*path, "distinct"),
+            "KS301",
+            f"unknown field {distinct!r} of {collection}",
+            did_you_mean(str(distinct), fields),
+        )
         return None
     return Count(collection, where, distinct, op, value, loc)
 
 
-def parse_item_condition(ctx: ParseContext, data: Any, path: Path, fields: dict[str, FieldSpec],
-                         collection: str) -> ItemCond | None:
+def parse_item_condition(
+    ctx: ParseContext, data: Any, path: Path, fields: dict[str, FieldSpec], collection: str
+) -> ItemCond | None:
     if not isinstance(data, dict) or not data:
         ctx.problem(path, "KS304", "an item condition must be a non-empty mapping")
         return None
     key = next((k for k in ITEM_KEYWORDS if k in data), None)
     if key is None:
         first = next(iter(data))
-        ctx.problem((*path, first), "KS304", f"unknown item-condition keyword {first!r}",
-                    did_you_mean(first, ITEM_KEYWORDS) or f"use one of {', '.join(ITEM_KEYWORDS)}")
+        ctx.problem(
+            (*path, first),
+            "KS304",
+            f"unknown item-condition keyword {first!r}",
+            did_you_mean(first, ITEM_KEYWORDS) or f"use one of {', '.join(ITEM_KEYWORDS)}",
+        )
         return None
     if key == "field":
         return _parse_item_compare(ctx, data, path, fields, collection)
@@ -284,18 +346,22 @@ def parse_item_condition(ctx: ParseContext, data: Any, path: Path, fields: dict[
         inner = parse_item_condition(ctx, body, sub, fields, collection)
         return ItemNot(inner) if inner is not None else None
     if not isinstance(body, str) or body not in fields:
-        ctx.problem(sub, "KS301", f"unknown field {body!r} of {collection}",
-                    did_you_mean(str(body), fields))
+        ctx.problem(sub, "KS301", f"unknown field {body!r} of {collection}", did_you_mean(str(body), fields))
         return None
     return ItemKnown(body) if key == "known" else ItemNot(ItemKnown(body))
 
 
-def _parse_item_compare(ctx: ParseContext, data: dict[str, Any], path: Path,
-                        fields: dict[str, FieldSpec], collection: str) -> ItemCond | None:
+def _parse_item_compare(
+    ctx: ParseContext, data: dict[str, Any], path: Path, fields: dict[str, FieldSpec], collection: str
+) -> ItemCond | None:
     name = data["field"]
     if not isinstance(name, str) or name not in fields:
-        ctx.problem((*path, "field"), "KS301", f"unknown field {name!r} of {collection}",
-                    did_you_mean(str(name), fields) or f"fields are {', '.join(fields)}")
+        ctx.problem(
+            (*path, "field"),
+            "KS301",
+            f"unknown field {name!r} of {collection}",
+            did_you_mean(str(name), fields) or f"fields are {', '.join(fields)}",
+        )
         return None
     spec = fields[name]
     found = _single_op(ctx, data, path, (*COMPARE_OPS, "in_value_set"), "field")
@@ -316,8 +382,7 @@ def _parse_in_set(ctx: ParseContext, path: Path, spec: FieldSpec, value: Any) ->
         ctx.problem(path, "KS303", f"field {spec.name!r} is {spec.type}; in_value_set needs codes or names")
         return None
     if not isinstance(value, str) or value not in ctx.value_sets:
-        ctx.problem(path, "KS302", f"unknown value set {value!r}",
-                    did_you_mean(str(value), ctx.value_sets))
+        ctx.problem(path, "KS302", f"unknown value set {value!r}", did_you_mean(str(value), ctx.value_sets))
         return None
     vs = ctx.value_sets[value]
     if spec.type == "code" and not (vs.icd10cm_include or vs.snomedct):
@@ -346,18 +411,24 @@ def _parse_diagnosis(ctx: ParseContext, body: Any, path: Path, loc: str) -> Coun
         return None
     for key in body:
         if key not in DIAGNOSIS_KEYS:
-            ctx.problem((*path, key), "KS304", f"unexpected key {key!r} in diagnosis",
-                        did_you_mean(key, DIAGNOSIS_KEYS))
+            ctx.problem(
+                (*path, key),
+                "KS304",
+                f"unexpected key {key!r} in diagnosis",
+                did_you_mean(key, DIAGNOSIS_KEYS),
+            )
             return None
     fields = COLLECTIONS["diagnoses"].fields
     in_set = _parse_in_set(ctx, (*path, "in"), fields["code"], body.get("in"))
     status = body.get("status")
     statuses = fields["status"].values
-    if (not isinstance(status, list) or not status
-            or any(s not in statuses for s in status)):
-        ctx.problem((*path, "status"), "KS303",
-                    f"`status` is required: a list from {', '.join(statuses)}",
-                    "use [active] for current, [active, historical] for any history")
+    if not isinstance(status, list) or not status or any(s not in statuses for s in status):
+        ctx.problem(
+            (*path, "status"),
+            "KS303",
+            f"`status` is required: a list from {', '.join(statuses)}",
+            "use [active] for current, [active, historical] for any history",
+        )
         return None
     within = _int_field(ctx, body, "onset_within_days", path)
     older = _int_field(ctx, body, "onset_more_than_days", path)

@@ -77,9 +77,7 @@ class RuleSpec(_Strict):
 
     id: Id
     kind: Literal["indication", "prerequisite", "exclusion", "missing_data", "flag", "criterion"]
-    severity: (
-        Literal["absolute", "relative", "fail", "review", "must_raise", "advisory"] | None
-    ) = None
+    severity: Literal["absolute", "relative", "fail", "review", "must_raise", "advisory"] | None = None
     title: Text
     rationale: Text
     sources: list[SourceId] = []

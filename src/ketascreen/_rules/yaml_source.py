@@ -129,9 +129,7 @@ class _Builder:
         self.located.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
-                raise YamlProblem(
-                    Problem(self._where(node), "KS102", f"unsupported YAML tag {node.tag!r}")
-                )
+                raise YamlProblem(Problem(self._where(node), "KS102", f"unsupported YAML tag {node.tag!r}"))
             try:
                 value = self.construct(node)
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
@@ -160,9 +158,7 @@ class _Builder:
                 if not isinstance(key, str):
                     key = str(key) if isinstance(key, int | float | bool) else key
                 if not isinstance(key, str):
-                    raise YamlProblem(
-                        Problem(self._where(key_node), "KS102", "mapping keys must be strings")
-                    )
+                    raise YamlProblem(Problem(self._where(key_node), "KS102", "mapping keys must be strings"))
                 if key in out:
                     raise YamlProblem(
                         Problem(
