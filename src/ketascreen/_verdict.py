@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 Outcome = Literal["eligible", "ineligible", "needs_review"]
 Status = Literal["met", "not_met", "unknown"]
@@ -43,7 +43,7 @@ class Evidence(_Frozen):
     """A fact a rule read and its value (`null` = not recorded), or the list items it counted."""
 
     fact: str
-    value: JsonValue = None
+    value: bool | int | float | str | list[str] | None = None
     detail: str | None = None
 
 

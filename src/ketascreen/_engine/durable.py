@@ -24,7 +24,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable_engine
 
-from ketascreen._engine.plan import AggregateKey, Facts, Plan
+from ketascreen._engine.plan import Facts, Plan
 from ketascreen._rules.ast import All, Any_, Compare, Cond, Count, Known, Not, RuleRef, Tri
 from ketascreen._rules.catalogue import COLLECTIONS
 from ketascreen.errors import EngineError, Problem, RuleSetError
@@ -56,8 +56,8 @@ class _Compiler:
         self.plan = plan
         self.memo: dict[tuple[str, bool], Json] = {}
 
-    def agg_keys(self, key: AggregateKey) -> tuple[str, str]:
-        i = self.plan.aggregate_index[key]
+    def agg_keys(self, node: Count) -> tuple[str, str]:
+        i = self.plan.index_of(node)
         return f"a{i}_lo", f"a{i}_hi"
 
     def form(self, cond: Cond, positive: bool) -> Json:
@@ -81,7 +81,7 @@ class _Compiler:
         return self._count(cond, positive)
 
     def _count(self, cond: Count, positive: bool) -> Json:
-        lo, hi = self.agg_keys(cond.aggregate_key)
+        lo, hi = self.agg_keys(cond)
         k, op = cond.value, cond.op
         if op in ("eq", "ne") and (op == "eq") == positive:
             return {"$and": [{lo: k}, {hi: k}]}
@@ -174,8 +174,7 @@ class DurableEvaluator:
             fact[_scalar_key(name)] = value
         for name, size in facts.list_sizes.items():
             fact[_list_key(name)] = size
-        for key, agg in facts.aggregates.items():
-            i = self.plan.aggregate_index[key]
+        for i, agg in facts.aggregates.items():
             fact[f"a{i}_lo"], fact[f"a{i}_hi"] = agg.lo, agg.hi
         return fact
 

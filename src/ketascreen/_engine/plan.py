@@ -49,7 +49,7 @@ class Facts:
 
     scalars: dict[str, Scalar]
     list_sizes: dict[str, int]
-    aggregates: dict[AggregateKey, Aggregate]
+    aggregates: dict[int, Aggregate]  # by aggregate index; absent when the list is not recorded
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,19 @@ class Plan:
     collections: tuple[str, ...]
     aggregate_keys: tuple[AggregateKey, ...]
     aggregate_index: dict[AggregateKey, int] = field(repr=False)
+    # Count node (by identity: nodes live as long as the rule set) -> aggregate index; hashing
+    # the nested condition on every evaluation would cost more than evaluating it.
+    node_index: dict[int, int] = field(repr=False)
+
+    def index_of(self, node: Count) -> int:
+        return self.node_index[id(node)]
 
 
 def compile_plan(ruleset: RuleSet) -> Plan:
     scalars: dict[str, None] = {}
     collections: dict[str, None] = {}
     aggregates: dict[AggregateKey, None] = {}
+    counts: list[Count] = []
     for rule in ruleset.rules:
         for node in walk(rule.when):
             if isinstance(node, Compare):
@@ -73,9 +80,12 @@ def compile_plan(ruleset: RuleSet) -> Plan:
                 (collections if node.fact in COLLECTIONS else scalars)[node.fact] = None
             elif isinstance(node, Count):
                 aggregates[node.aggregate_key] = None
+                counts.append(node)
                 collections[node.collection] = None
     keys = tuple(aggregates)
-    return Plan(ruleset, tuple(scalars), tuple(collections), keys, {k: i for i, k in enumerate(keys)})
+    index = {k: i for i, k in enumerate(keys)}
+    nodes = {id(node): index[node.aggregate_key] for node in counts}
+    return Plan(ruleset, tuple(scalars), tuple(collections), keys, index, nodes)
 
 
 def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
@@ -87,10 +97,10 @@ def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
     lists: dict[str, list[Item] | None] = {c: COLLECTIONS[c].items(patient, on) for c in plan.collections}
     sizes = {c: len(items) for c, items in lists.items() if items is not None}
     aggregates = {}
-    for key in plan.aggregate_keys:
+    for i, key in enumerate(plan.aggregate_keys):
         items = lists[key[0]]
         if items is not None:
-            aggregates[key] = _aggregate(items, key[1], key[2], plan.ruleset.value_sets)
+            aggregates[i] = _aggregate(items, key[1], key[2], plan.ruleset.value_sets)
     return Facts(scalars, sizes, aggregates)
 
 

@@ -50,6 +50,7 @@ class RuleResult:
 class ReferenceEvaluator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        self._where = [f" where {describe(k[1])}" if k[1] else " recorded" for k in plan.aggregate_keys]
 
     def evaluate(self, facts: Facts) -> dict[str, RuleResult]:
         results: dict[str, RuleResult] = {}
@@ -126,19 +127,17 @@ class ReferenceEvaluator:
         missing: dict[str, None],
         unrecorded: set[str],
     ) -> Tri:
-        agg = facts.aggregates.get(cond.aggregate_key)
-        index = self.plan.aggregate_index[cond.aggregate_key]
+        index = self.plan.index_of(cond)
+        agg = facts.aggregates.get(index)
         key = ("agg", str(index))
         if agg is None:
-            evidence[key] = Evidence(
-                cond.collection, None, f"where {describe(cond.where)}" if cond.where else None
-            )
+            evidence[key] = Evidence(cond.collection, None, self._where[index].strip())
             missing[cond.collection] = None
             unrecorded.add(cond.collection)
             return Tri.UNKNOWN
         status = count_status(cond.op, cond.value, agg.lo, agg.hi)
         counted = f"{agg.lo}" if agg.lo == agg.hi else f"{agg.lo}-{agg.hi}"
-        detail = f"{counted} where {describe(cond.where)}" if cond.where else f"{counted} recorded"
+        detail = counted + self._where[index]
         value = list(agg.matched) + [f"{label} (?)" for label in agg.possible]
         evidence[key] = Evidence(cond.collection, value, detail)
         if status is Tri.UNKNOWN:

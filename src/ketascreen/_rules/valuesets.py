@@ -4,7 +4,7 @@ concept ids; RxNorm codes; lower-case names) that one clinical concept may be re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ICD_ENTRY = re.compile(r"^[A-Z?][0-9?][0-9A-Z?](\.[0-9A-Z?]{0,4})?$")
 
@@ -49,8 +49,19 @@ class ValueSet:
     rxnorm: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     note: str | None = None
+    # Codes repeat across patients; remember each answer (bounded, it is only a cache).
+    _memo: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def contains_code(self, system: str, code: str) -> bool:
+        key = (system, code)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._match(system, code)
+            if len(self._memo) < 100_000:
+                self._memo[key] = hit
+        return hit
+
+    def _match(self, system: str, code: str) -> bool:
         if system == "icd10cm":
             return any(e.matches(code) for e in self.icd10cm_include) and not any(
                 e.matches(code) for e in self.icd10cm_exclude
