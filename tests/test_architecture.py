@@ -15,6 +15,7 @@ SRC = Path(ketascreen.__file__).resolve().parent
 LAYERS = {
     "errors": 0,
     "model": 1,
+    "_fhir": 2,
     "_rules": 2,
     "_engine": 3,
     "_verdict": 4,

@@ -6,6 +6,7 @@
 """
 
 from ketascreen._display import render_html, render_json, render_markdown, render_text
+from ketascreen._fhir import FhirImport, patient_from_fhir
 from ketascreen._rules.load import Rule, RuleSet
 from ketascreen._screener import Screener, library_version, load_patient, load_ruleset
 from ketascreen._verdict import (
@@ -46,6 +47,7 @@ __all__ = [
     "Diagnosis",
     "EngineError",
     "Evidence",
+    "FhirImport",
     "Finding",
     "HepaticStatus",
     "KetascreenError",
@@ -72,6 +74,7 @@ __all__ = [
     "load_patient",
     "load_ruleset",
     "parse_patient",
+    "patient_from_fhir",
     "render_html",
     "render_json",
     "render_markdown",
