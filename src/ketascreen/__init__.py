@@ -5,6 +5,7 @@
     >>> verdict = screener.screen(patient, on=dt.date(2025, 6, 1))
 """
 
+from ketascreen._cases import CaseReport, CaseResult, RuleCoverage, run_cases
 from ketascreen._display import render_html, render_json, render_markdown, render_text
 from ketascreen._fhir import FhirImport, patient_from_fhir
 from ketascreen._rules.load import Rule, RuleSet
@@ -17,7 +18,7 @@ from ketascreen._verdict import (
     Provenance,
     Verdict,
 )
-from ketascreen.errors import EngineError, KetascreenError, PatientDataError, Problem, RuleSetError
+from ketascreen.errors import CaseError, EngineError, KetascreenError, PatientDataError, Problem, RuleSetError
 from ketascreen.model import (
     Allergy,
     BloodPressureReading,
@@ -43,6 +44,9 @@ __all__ = [
     "Allergy",
     "BloodPressureReading",
     "CardiacStatus",
+    "CaseError",
+    "CaseReport",
+    "CaseResult",
     "ClinicalFindings",
     "Diagnosis",
     "EngineError",
@@ -60,6 +64,7 @@ __all__ = [
     "Provenance",
     "PsychosisManiaScreen",
     "Rule",
+    "RuleCoverage",
     "RuleSet",
     "RuleSetError",
     "Screener",
@@ -79,4 +84,5 @@ __all__ = [
     "render_json",
     "render_markdown",
     "render_text",
+    "run_cases",
 ]

@@ -1,7 +1,8 @@
-"""Command line: `ketascreen screen|check|schemas`.
+"""Command line: `ketascreen screen|check|test|docs|schemas`.
 
-Exit codes: 0 the command ran (whatever the verdicts); 1 usage or patient-input error;
-2 rule-set errors; 3 engine failure.
+Exit codes: 0 the command ran (whatever the verdicts; for `test`: every golden case passed and
+rule coverage reached `--min-coverage`); 1 usage or patient-input error; 2 rule-set or case-file
+errors; 3 engine failure; 4 `test` only: a golden case failed or coverage is under the threshold.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ketascreen._cases import CaseReport, run_cases
 from ketascreen._display import render_text
 from ketascreen._fhir import patient_from_fhir
+from ketascreen._ruledoc import render_rule_sheet
 from ketascreen._schemas import json_schemas, render
 from ketascreen._screener import Screener, load_patient, load_ruleset
-from ketascreen.errors import EngineError, PatientDataError, Problem, RuleSetError
+from ketascreen.errors import CaseError, EngineError, PatientDataError, Problem, RuleSetError
 from ketascreen.model import Patient
 
-EXIT_OK, EXIT_INPUT, EXIT_RULES, EXIT_ENGINE = 0, 1, 2, 3
+EXIT_OK, EXIT_INPUT, EXIT_RULES, EXIT_ENGINE, EXIT_TESTS = 0, 1, 2, 3, 4
 
 
 def _date(text: str) -> dt.date:
@@ -57,6 +60,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = sub.add_parser("check", help="validate a rule set; print every problem as file:line:col")
     check.add_argument("path", type=Path, nargs="?", default=None)
+    test = sub.add_parser("test", help="run a rule set's golden cases (cases/*.yaml) and show rule coverage")
+    test.add_argument("path", type=Path, nargs="?", default=None, help="rule-set folder (default: bundled)")
+    test.add_argument(
+        "--min-coverage",
+        type=float,
+        default=100.0,
+        metavar="PCT",
+        help="fail (exit 4) when rule coverage is under PCT percent (default: 100)",
+    )
+    test.add_argument("--engine", choices=("durable", "reference"), default="durable")
+    docs = sub.add_parser("docs", help="write the rule sheet (Markdown) of a rule set")
+    docs.add_argument("path", type=Path, nargs="?", default=None, help="rule-set folder (default: bundled)")
+    docs.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
     schemas = sub.add_parser("schemas", help="write the JSON Schemas of patient, rule file and verdict")
     schemas.add_argument("-o", "--output", type=Path, default=Path("schemas"), help="folder")
     return parser
@@ -133,6 +149,62 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _test(args: argparse.Namespace) -> int:
+    try:
+        report = run_cases(args.path, engine=args.engine)
+    except (RuleSetError, CaseError) as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
+        return EXIT_RULES
+    for case in report.failures:
+        print(f"FAIL {case.id} ({case.location})")
+        if case.description:
+            print(f"     {case.description}")
+        for line in case.diff:
+            print(f"     {line}")
+        print()
+    print(_coverage_table(report))
+    print()
+    failed = len(report.failures)
+    enough = report.coverage_percent >= args.min_coverage
+    print(
+        f"{report.ruleset_id} {report.ruleset_version}: {len(report.cases) - failed} of "
+        f"{len(report.cases)} cases passed, {failed} failed; rule coverage "
+        f"{report.coverage_percent:.1f}% ({report.covered_cells}/{report.applicable_cells} cells, "
+        f"minimum {args.min_coverage:g}%{'' if enough else ', NOT reached'})"
+    )
+    return EXIT_OK if report.passed and enough else EXIT_TESTS
+
+
+def _coverage_table(report: CaseReport) -> str:
+    heads = ("met", "not met", "unknown")
+    width = max([len("rule"), *(len(c.rule_id) for c in report.coverage)])
+    lines = [f"{'rule':<{width}}  " + "  ".join(f"{h:^7}" for h in heads)]
+    lines.append("-" * width + "  " + "  ".join("-" * 7 for _ in heads))
+    for cov in report.coverage:
+        marks = ("n/a" if c is None else "✓" if c else "·" for c in cov.cells)
+        lines.append(f"{cov.rule_id:<{width}}  " + "  ".join(f"{m:^7}" for m in marks).rstrip())
+    return "\n".join(lines)
+
+
+def _docs(args: argparse.Namespace) -> int:
+    try:
+        with load_ruleset(args.path, engine="reference") as screener:
+            sheet = render_rule_sheet(screener.ruleset)
+    except RuleSetError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_RULES
+    if args.output is None:
+        sys.stdout.write(sheet)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(sheet, encoding="utf-8")
+        print(args.output)
+    return EXIT_OK
+
+
 def _schemas(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     for name, schema in json_schemas().items():
@@ -143,7 +215,7 @@ def _schemas(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"screen": _screen, "check": _check, "schemas": _schemas}
+    commands = {"screen": _screen, "check": _check, "test": _test, "docs": _docs, "schemas": _schemas}
     try:
         return commands[args.command](args)
     except EngineError as exc:

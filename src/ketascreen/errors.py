@@ -6,6 +6,7 @@ Problem codes:
   KS3xx  static checks of conditions (facts, value sets, types, references)
   KS4xx  rule-set level checks (duplicates, layering, size)
   KS5xx  patient data
+  KS6xx  golden case files (`<rule set>/cases/*.yaml`)
   KS9xx  engine failures (not user-fixable; reported as EngineError)
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "CaseError",
     "EngineError",
     "KetascreenError",
     "PatientDataError",
@@ -75,6 +77,15 @@ class PatientDataError(_ProblemsError, ValueError):
         problems = tuple(problems)
         n = len(problems)
         super().__init__(problems, f"patient record has {n} problem{'s' if n != 1 else ''}:")
+
+
+class CaseError(_ProblemsError):
+    """Golden case files could not be loaded; `problems` lists every problem, sorted by location."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        problems = tuple(problems)
+        n = len(problems)
+        super().__init__(problems, f"case files have {n} problem{'s' if n != 1 else ''}:")
 
 
 class EngineError(KetascreenError):

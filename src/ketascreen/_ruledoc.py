@@ -1,0 +1,192 @@
+"""The rule sheet: a Markdown rendering of a rule set for clinical review and sign-off.
+
+`render_rule_sheet(ruleset)` is deterministic (no dates, stable order), and its header carries
+the rule set's content hash, so a signed sheet can be matched to the exact YAML it came from.
+Regenerate it with `ketascreen docs -o docs/rules.md` whenever the rule files change.
+"""
+
+from __future__ import annotations
+
+from ketascreen._rules.ast import (
+    All,
+    Any_,
+    Compare,
+    Cond,
+    Count,
+    ItemAll,
+    ItemAny,
+    ItemCompare,
+    ItemCond,
+    ItemInSet,
+    ItemKnown,
+    ItemNot,
+    Known,
+    Not,
+    RuleRef,
+    Value,
+)
+from ketascreen._rules.load import Rule, RuleSet
+
+_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in"}
+
+
+def _value(v: Value | tuple[Value, ...]) -> str:
+    if isinstance(v, tuple):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def render_condition(cond: Cond) -> str:
+    """A compact one-line rendering of a condition, e.g. `bp.mean_systolic >= 160 or ...`."""
+    return _cond(cond, top=True)
+
+
+def _cond(cond: Cond, top: bool = False) -> str:
+    if isinstance(cond, Known):
+        return f"known({cond.fact})"
+    if isinstance(cond, Compare):
+        return f"{cond.fact} {_OPS[cond.op]} {_value(cond.value)}"
+    if isinstance(cond, RuleRef):
+        return f"rule({cond.rule_id})"
+    if isinstance(cond, Not):
+        if isinstance(cond.item, Known):
+            return f"missing({cond.item.fact})"
+        return f"not {_cond(cond.item)}"
+    if isinstance(cond, All | Any_):
+        items = cond.items
+        if (
+            isinstance(cond, All)
+            and len(items) == 2
+            and isinstance(items[0], Known)
+            and isinstance(items[1], Compare)
+            and items[1].fact == items[0].fact
+            and items[1].op == "eq"
+            and items[1].value is True
+        ):
+            return f"asserted({items[0].fact})"
+        joined = (" and " if isinstance(cond, All) else " or ").join(_cond(c) for c in items)
+        return joined if top or len(items) == 1 else f"({joined})"
+    return _count(cond)
+
+
+def _count(cond: Count) -> str:
+    where = f"[{_item(cond.where, top=True)}]" if cond.where is not None else ""
+    distinct = f" distinct {cond.distinct}" if cond.distinct else ""
+    if cond.op == "ge" and cond.value == 1 and not distinct:
+        return f"exists {cond.collection}{where}"
+    return f"count({cond.collection}{where}{distinct}) {_OPS[cond.op]} {cond.value}"
+
+
+def _item(cond: ItemCond, top: bool = False) -> str:
+    if isinstance(cond, ItemCompare):
+        return f"{cond.field} {_OPS[cond.op]} {_value(cond.value)}"
+    if isinstance(cond, ItemInSet):
+        return f"{cond.field} in {cond.value_set}"
+    if isinstance(cond, ItemKnown):
+        return f"known({cond.field})"
+    if isinstance(cond, ItemNot):
+        if isinstance(cond.item, ItemKnown):
+            return f"missing({cond.item.field})"
+        return f"not {_item(cond.item)}"
+    joined = (" and " if isinstance(cond, ItemAll) else " or ").join(_item(c) for c in cond.items)
+    return joined if top or len(cond.items) == 1 else f"({joined})"
+
+
+def thresholds(cond: Cond) -> list[str]:
+    """The numeric comparisons of a condition (rule references are not followed), deduplicated."""
+    found: list[str] = []
+
+    def item(c: ItemCond, collection: str) -> None:
+        if isinstance(c, ItemCompare) and _is_number(c.value):
+            found.append(f"{collection}.{c.field} {_OPS[c.op]} {_value(c.value)}")
+        elif isinstance(c, ItemNot):
+            item(c.item, collection)
+        elif isinstance(c, ItemAll | ItemAny):
+            for sub in c.items:
+                item(sub, collection)
+
+    def visit(c: Cond) -> None:
+        if isinstance(c, Compare) and _is_number(c.value):
+            found.append(f"{c.fact} {_OPS[c.op]} {_value(c.value)}")
+        elif isinstance(c, Not):
+            visit(c.item)
+        elif isinstance(c, All | Any_):
+            for sub in c.items:
+                visit(sub)
+        elif isinstance(c, Count):
+            if c.where is not None:
+                item(c.where, c.collection)
+            if not (c.op == "ge" and c.value == 1):
+                found.append(f"count({c.collection}) {_OPS[c.op]} {c.value}")
+
+    visit(cond)
+    return list(dict.fromkeys(found))
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _kind(rule: Rule) -> str:
+    return f"{rule.kind} ({rule.severity})" if rule.severity else rule.kind
+
+
+def render_rule_sheet(ruleset: RuleSet) -> str:
+    """The rule sheet of a rule set as Markdown (header, rules, value sets, sources)."""
+    out = [
+        f"# Rule sheet: {ruleset.title}",
+        "",
+        "<!-- Generated by `ketascreen docs -o docs/rules.md`; do not edit by hand. -->",
+        "",
+        f"- Rule set: `{ruleset.id}`",
+        f"- Version: `{ruleset.version}`",
+        f"- Content hash: `{ruleset.content_hash}`",
+        f"- Rules: {len(ruleset.rules)}; value sets: {len(ruleset.value_sets)}; "
+        f"sources: {len(ruleset.sources)}",
+        "",
+    ]
+    if ruleset.description:
+        out += [_cell(ruleset.description), ""]
+    out += [
+        "## Rules",
+        "",
+        "In evaluation order. Program default = a cut-off or choice the program made where the "
+        "sources differ; a clinic may override it.",
+        "",
+        "| Id | Kind | Definition | Thresholds | Condition | Sources | Program default |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in ruleset.rules:
+        definition = f"**{_cell(rule.title)}.** {_cell(rule.rationale)}"
+        if rule.action:
+            definition += f" *Action:* {_cell(rule.action)}"
+        limits = "<br>".join(f"`{_cell(t)}`" for t in thresholds(rule.when)) or "—"
+        out.append(
+            f"| `{rule.id}` | {_kind(rule)} | {definition} | {limits} | "
+            f"`{_cell(render_condition(rule.when))}` | {', '.join(rule.sources) or '—'} | "
+            f"{'yes' if rule.program_default else 'no'} |"
+        )
+    out += [
+        "",
+        "## Value sets",
+        "",
+        "| Id | Title | ICD-10-CM include | ICD-10-CM exclude | SNOMED CT | RxNorm | Names |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for vid in sorted(ruleset.value_sets):
+        vs = ruleset.value_sets[vid]
+        out.append(
+            f"| `{vid}` | {_cell(vs.title)} | {len(vs.icd10cm_include)} | {len(vs.icd10cm_exclude)} | "
+            f"{len(vs.snomedct)} | {len(vs.rxnorm)} | {len(vs.names)} |"
+        )
+    out += ["", "## Sources", "", "| Id | Citation |", "|---|---|"]
+    for sid, source in ruleset.sources.items():
+        citation = _cell(source.citation) + (f" <{source.url}>" if source.url else "")
+        out.append(f"| {sid} | {citation} |")
+    return "\n".join(out) + "\n"
