@@ -196,3 +196,53 @@ def test_reference_engine_gives_the_same_verdict(tmp_path: Path) -> None:
 def test_engine_name_is_checked() -> None:
     with pytest.raises(ValueError, match="engine"):
         ks.load_ruleset(engine="drools")  # type: ignore[arg-type]
+
+
+def test_many_matching_rules_do_not_overflow_durable(tmp_path: Path) -> None:
+    # durable's alpha walk has a 64-slot stack: 80 rules whose first test matches the same fact
+    # used to fail with error 303 and then crash on delete_state. Rules are packed into small
+    # rulesets now.
+    rules = "rules:\n" + "".join(rule(f"r{i}", f"{{fact: age_years, ge: {i}}}") for i in range(80))
+    rs = load_rules(write_ruleset(tmp_path, rules))
+    with ks.Screener(rs) as screener:
+        verdict = screener.screen({"age_years": 90}, on=ON)
+        assert all(f.status == "met" for f in verdict.findings)
+        assert screener._durable is not None and screener._durable.ruleset_count > 1
+
+
+def test_rule_references_are_evaluated_in_layers(tiny: ks.RuleSet) -> None:
+    durable = DurableEvaluator(compile_plan(tiny))
+    try:
+        assert len(durable._layers) == 2  # `ref` reads the results of `mdd` and `two_ads`
+    finally:
+        durable.close()
+
+
+def test_a_rule_too_large_for_durable_is_a_located_error(tmp_path: Path) -> None:
+    branches = ", ".join(
+        f"{{all: [{{fact: age_years, ge: {i}}}, {{fact: sex, eq: male}}]}}" for i in range(20)
+    )
+    rs = load_rules(write_ruleset(tmp_path, "rules:\n" + rule("huge", f"{{any: [{branches}]}}")))
+    with pytest.raises(ks.RuleSetError) as info:
+        ks.Screener(rs)
+    (problem,) = info.value.problems
+    assert problem.code == "KS407" and problem.location.endswith("rules.yaml:2:5")
+    ks.Screener(rs, engine="reference").close()  # the reference engine takes it
+
+
+def test_a_failed_assert_retires_the_engine(tiny: ks.RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    durable = DurableEvaluator(compile_plan(tiny))
+    facts = build_facts(durable.plan, ks.parse_patient({}), ON)
+    try:
+
+        def fail(name: str, fact: dict[str, Any]) -> Any:
+            raise RuntimeError("Could not assert fact, error code: 303")
+
+        monkeypatch.setattr(durable._host, "assert_fact", fail)
+        with pytest.raises(ks.EngineError, match="303"):
+            durable.evaluate(facts)
+        monkeypatch.undo()
+        with pytest.raises(ks.EngineError, match="unusable"):
+            durable.evaluate(facts)
+    finally:
+        durable.close()

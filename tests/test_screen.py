@@ -81,7 +81,8 @@ def test_visit_mean_and_single_reading_flag(screener: ks.Screener) -> None:
     assert screen((159, 99, "2025-05-30")).reasons == ("elevated_blood_pressure",)
     # one reading >= 180 raises the flag even though the visit mean (150) is only elevated
     v = screen((180, 90, "2025-05-30"), (120, 80, "2025-05-30"))
-    assert (v.reasons, v.flags) == (("elevated_blood_pressure",), ("bp_severely_elevated",))
+    assert v.reasons == ("elevated_blood_pressure",)
+    assert "bp_severely_elevated" in v.flags
 
 
 def test_unknown_exclusion_gives_insufficient_data(screener: ks.Screener) -> None:

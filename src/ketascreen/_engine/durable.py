@@ -1,10 +1,11 @@
 """The durable-rules adapter: the ONLY module that imports `durable`.
 
 Safe use, after shared/notes/durable-rules.md:
-- each adapter owns a private, thread-free `Host` with a uniquely named ruleset, freed on close;
-- each evaluation asserts one *fact* in a fresh session (random sid) that is always deleted;
+- each adapter owns a private, thread-free `Host`, with uniquely named rulesets freed on close;
+- each evaluation asserts one *fact* per ruleset in a fresh session (random sid), always deleted
+  once an action has run in it (a sentinel rule guarantees one does: deleting a session in
+  which nothing ran can double-free);
 - every rule is guarded by `_fact: patient`, so no rule can match the engine's state fact (loop);
-- a sentinel rule always fires, so a session is never deleted untouched (double-free crash);
 - swallowed action exceptions, expired action leases and runaway action counts are detected;
 - one lock serialises evaluations: durable gives no thread-safety guarantee.
 
@@ -12,6 +13,16 @@ Three-valued logic on a two-valued engine: each rule is registered twice, as its
 true" form T and its "definitely false" form F (`T(a>=k) = known(a) & a>=k`, `F(a>=k) = known(a)
 & a<k`, `T(not A) = F(A)`, `F(A and B) = F(A) or F(B)`, ...). Durable never matches a missing
 field, which is exactly `known(a)`. A rule whose T and F both stay silent is unknown.
+
+Two limits of durable shape the compilation (measured, and read in its C sources):
+- its alpha-network walk keeps pending nodes on a fixed stack of 64 (`events.c`,
+  MAX_STACK_SIZE): a ruleset whose guard node has too many matching descendants fails with error
+  303, after which deleting the session crashes the process. So rule forms are packed into
+  several small rulesets, each holding at most NODE_BUDGET alpha nodes;
+- a fact holds at most ~250 properties: each ruleset's fact carries only the keys it reads.
+Rule references are not inlined (that multiplies nodes): rules are evaluated in dependency
+layers, and a rule that references another reads durable's own earlier result for it as a fact
+(`r__<id>`: "met" / "not_met", absent when unknown).
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from __future__ import annotations
 import threading
 import uuid
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine
@@ -31,7 +43,11 @@ from ketascreen.errors import EngineError, Problem, RuleSetError
 
 GUARD = {"_fact": "patient"}
 SENTINEL = "sentinel"
-MAX_FACT_PROPERTIES = 250  # durable rejects facts with more than ~253 flattened properties
+# Measured: one ruleset tolerates an `$or` of 64 matching leaves and fails at 70 (error 303);
+# a rule form may hold at most 15 `$and`/`$or` connectives (32 sequence slots, error 113).
+NODE_BUDGET = 40
+MAX_CONNECTIVES = 14  # plus the guard's own `$and`
+MAX_FACT_PROPERTIES = 250
 
 Json = dict[str, Any]
 
@@ -51,10 +67,13 @@ def _list_key(collection: str) -> str:
     return "l_" + collection
 
 
+def _ref_key(rule_id: str) -> str:
+    return "r__" + rule_id
+
+
 class _Compiler:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.memo: dict[tuple[str, bool], Json] = {}
 
     def agg_keys(self, node: Count) -> tuple[str, str]:
         i = self.plan.index_of(node)
@@ -69,10 +88,7 @@ class _Compiler:
         if isinstance(cond, Not):
             return self.form(cond.item, not positive)
         if isinstance(cond, RuleRef):
-            memo_key = (cond.rule_id, positive)
-            if memo_key not in self.memo:
-                self.memo[memo_key] = self.form(self.plan.ruleset.by_id[cond.rule_id].when, positive)
-            return self.memo[memo_key]
+            return {_ref_key(cond.rule_id): "met" if positive else "not_met"}
         if isinstance(cond, Known):
             key = _list_key(cond.fact) if cond.fact in COLLECTIONS else _scalar_key(cond.fact)
             return {"$ex" if positive else "$nex": {key: 1}}
@@ -113,46 +129,161 @@ def _compare(key: str, op: str, value: Any, positive: bool) -> Json:
     return {(_DIRECT if positive else _NEGATED)[op]: {key: value}}
 
 
+def _nodes(expr: Json) -> int:
+    """Alpha nodes an expression adds to the network (an `$or` adds its joining node)."""
+    if "$and" in expr:
+        return sum(_nodes(e) for e in expr["$and"])
+    if "$or" in expr:
+        return 1 + sum(_nodes(e) for e in expr["$or"])
+    return 1
+
+
+def _paths(expr: Json) -> int:
+    """How many times a form can fire for one fact: durable activates once per matching path
+    through its `$or`s (so `(a or b) and c` may fire twice)."""
+    if "$and" in expr:
+        product = 1
+        for e in expr["$and"]:
+            product *= _paths(e)
+        return product
+    if "$or" in expr:
+        return sum(_paths(e) for e in expr["$or"])
+    return 1
+
+
+def _connectives(expr: Json) -> int:
+    if "$and" in expr or "$or" in expr:
+        return 1 + sum(_connectives(e) for e in next(iter(expr.values())))
+    return 0
+
+
+def _keys(expr: Json) -> set[str]:
+    """The fact keys an expression reads."""
+    if "$and" in expr or "$or" in expr:
+        return set().union(*(_keys(e) for e in next(iter(expr.values()))))
+    ((op, body),) = expr.items()
+    return set(body) if op.startswith("$") else {op}
+
+
+def _depths(plan: Plan) -> dict[str, int]:
+    """0 for a rule without references, else 1 + the deepest rule it references."""
+    depths: dict[str, int] = {}
+
+    def depth(rule_id: str) -> int:
+        if rule_id not in depths:
+            refs = [n.rule_id for n in _walk_refs(plan.ruleset.by_id[rule_id].when)]
+            depths[rule_id] = 1 + max(map(depth, refs)) if refs else 0
+        return depths[rule_id]
+
+    for rule in plan.ruleset.rules:
+        depth(rule.id)
+    return depths
+
+
+def _walk_refs(cond: Cond) -> list[RuleRef]:
+    if isinstance(cond, All | Any_):
+        return [r for c in cond.items for r in _walk_refs(c)]
+    if isinstance(cond, Not):
+        return _walk_refs(cond.item)
+    return [cond] if isinstance(cond, RuleRef) else []
+
+
+@dataclass
+class _Form:
+    rule_index: int
+    positive: bool
+    expr: Json
+    nodes: int
+    keys: set[str]
+
+    @property
+    def name(self) -> str:
+        return f"r{self.rule_index}_{'t' if self.positive else 'f'}"
+
+
+@dataclass
+class _Group:
+    """One durable ruleset: a few rule forms of one dependency layer, and the keys they read."""
+
+    name: str
+    forms: list[_Form]
+    keys: set[str]
+
+    @property
+    def max_actions(self) -> int:
+        """The most actions one assert can run: every path of every form, and the sentinel."""
+        return 1 + sum(_paths(f.expr) for f in self.forms)
+
+
 class DurableEvaluator:
-    """Evaluates every rule of a plan on durable-rules; returns each rule's T/F firing."""
+    """Evaluates every rule of a plan on durable-rules; returns each rule's status."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.rule_ids = [r.id for r in plan.ruleset.rules]
-        width = len(plan.scalar_facts) + len(plan.collections) + 2 * len(plan.aggregate_keys) + 1
-        if width > MAX_FACT_PROPERTIES:
-            raise RuleSetError(
-                [
-                    Problem(
-                        plan.ruleset.files[0] if plan.ruleset.files else plan.ruleset.id,
-                        "KS407",
-                        f"the rule set reads {width} facts; durable takes at most {MAX_FACT_PROPERTIES}",
-                        "use engine='reference', or share value sets and counts between rules",
-                    )
-                ]
-            )
-        self._fired: dict[str, list[str]] = {}
-        self._limit = 2 * len(self.rule_ids) + 1
+        rules = plan.ruleset.rules
+        self.rule_ids = [r.id for r in rules]
         compiler = _Compiler(plan)
-        rules: Json = {SENTINEL: {"all": [{"m": GUARD}], "run": self._action(SENTINEL)}}
-        for i, rule in enumerate(plan.ruleset.rules):
+        depths = _depths(plan)
+        layers: dict[int, list[_Form]] = {}
+        for i, rule in enumerate(rules):
             for positive in (True, False):
-                name = f"r{i}_{'t' if positive else 'f'}"
-                expr = {"$and": [GUARD, compiler.form(rule.when, positive)]}
-                rules[name] = {"all": [{"m": expr}], "run": self._action(name)}
-        self._name = f"ketascreen_{uuid.uuid4().hex}"
+                expr = compiler.form(rule.when, positive)
+                form = _Form(i, positive, expr, _nodes(expr), _keys(expr))
+                too_big = form.nodes > NODE_BUDGET or _connectives(expr) > MAX_CONNECTIVES
+                if too_big or len(form.keys) > MAX_FACT_PROPERTIES:
+                    raise RuleSetError(
+                        [
+                            Problem(
+                                rule.location,
+                                "KS407",
+                                f"rule {rule.id!r} is too large for durable-rules ({form.nodes} condition "
+                                f"nodes, {_connectives(expr)} all/any; at most {NODE_BUDGET} and "
+                                f"{MAX_CONNECTIVES})",
+                                "split it into criterion rules referenced with `rule:`, or use engine='reference'",  # noqa: E501
+                            )
+                        ]
+                    )
+                layers.setdefault(depths[rule.id], []).append(form)
+        self._layers: list[list[_Group]] = []
+        for depth in sorted(layers):
+            groups: list[_Group] = []
+            for form in layers[depth]:
+                last = groups[-1] if groups else None
+                if last is None or sum(f.nodes for f in last.forms) + form.nodes > NODE_BUDGET:
+                    last = _Group(f"ketascreen_{uuid.uuid4().hex}", [], set())
+                    groups.append(last)
+                last.forms.append(form)
+                last.keys |= form.keys
+            self._layers.append(groups)
+        self._fired: dict[str, list[str]] = {}
         self._host = _SyncHost()
         self._lock = threading.Lock()
+        self._broken: str | None = None
+        rulesets: Json = {}
+        for group in self._groups():
+            spec: Json = {SENTINEL: {"all": [{"m": GUARD}], "run": self._action(SENTINEL, group.max_actions)}}
+            for form in group.forms:
+                spec[form.name] = {
+                    "all": [{"m": {"$and": [GUARD, form.expr]}}],
+                    "run": self._action(form.name, group.max_actions),
+                }
+            rulesets[group.name] = spec
         try:
-            self._host.set_rulesets({self._name: rules})
+            self._host.set_rulesets(rulesets)
         except Exception as exc:  # durable raises bare Exception for engine-side errors
             raise EngineError(f"durable-rules rejected the compiled rule set: {exc}") from exc
-        handle = self._host._ruleset_directory[self._name]._handle
-        self._finalizer = weakref.finalize(self, _free_ruleset, handle)
+        handles = [self._host._ruleset_directory[g.name]._handle for g in self._groups()]
+        self._finalizer = weakref.finalize(self, _free_rulesets, handles)
 
-    def _action(self, name: str) -> Any:
+    def _groups(self) -> list[_Group]:
+        return [g for layer in self._layers for g in layer]
+
+    @property
+    def ruleset_count(self) -> int:
+        return len(self._groups())
+
+    def _action(self, name: str, limit: int) -> Any:
         fired = self._fired
-        limit = self._limit
 
         def action(c: Any) -> None:
             log = fired.get(c.s.sid)
@@ -165,11 +296,12 @@ class DurableEvaluator:
         return action
 
     def close(self) -> None:
-        """Free the engine-side ruleset. Idempotent."""
+        """Free the engine-side rulesets. Idempotent."""
         self._finalizer()
 
     def to_fact(self, facts: Facts) -> Json:
-        fact: Json = {"_fact": "patient"}
+        """All the keys a patient's facts give, before each ruleset takes the ones it reads."""
+        fact: Json = {}
         for name, value in facts.scalars.items():
             fact[_scalar_key(name)] = value
         for name, size in facts.list_sizes.items():
@@ -181,48 +313,64 @@ class DurableEvaluator:
     def evaluate(self, facts: Facts) -> dict[str, Tri]:
         if not self._finalizer.alive:
             raise EngineError("the durable engine was closed")
-        sid = uuid.uuid4().hex
-        fact = self.to_fact(facts)
-        fact["sid"] = sid
+        base = self.to_fact(facts)
+        out: dict[str, Tri] = {}
         with self._lock:
-            log: list[str] = []
-            self._fired[sid] = log
+            if self._broken:
+                raise EngineError(f"the durable engine is unusable after an earlier failure: {self._broken}")
+            for layer in self._layers:
+                for group in layer:
+                    fact = {k: base[k] for k in group.keys if k in base}
+                    for key in group.keys:
+                        if key.startswith("r__"):
+                            status = out[key[3:]]
+                            if status is not Tri.UNKNOWN:
+                                fact[key] = "met" if status is Tri.TRUE else "not_met"
+                    fired = self._assert(group, fact)
+                    for form in group.forms:
+                        rid = self.rule_ids[form.rule_index]
+                        if form.name in fired:
+                            if out.get(rid) in (Tri.TRUE, Tri.FALSE):
+                                raise EngineError(f"durable-rules found rule {rid!r} both met and not met")
+                            out[rid] = Tri.TRUE if form.positive else Tri.FALSE
+                        else:
+                            out.setdefault(rid, Tri.UNKNOWN)
+        return out
+
+    def _assert(self, group: _Group, fact: Json) -> set[str]:
+        """Assert one fact in a fresh session of one ruleset; the names of the rules that fired."""
+        sid = uuid.uuid4().hex
+        log: list[str] = []
+        self._fired[sid] = log
+        try:
             try:
-                try:
-                    state = self._host.assert_fact(self._name, fact)
-                finally:
-                    self._delete(sid, log)
-            except EngineError:
-                raise
+                state = self._host.assert_fact(group.name, {**fact, **GUARD, "sid": sid})
             except Exception as exc:
-                if len(log) > self._limit:
-                    raise EngineError(f"durable-rules ran away: {len(log)} actions") from exc
-                raise EngineError(f"durable-rules failed: {exc}") from exc
-            finally:
-                del self._fired[sid]
+                if len(log) > group.max_actions:
+                    detail = f"durable-rules ran away: {len(log)} actions"
+                else:
+                    detail = f"durable-rules failed: {exc}"
+                # The session may be half-built: deleting it can crash the process, so it is
+                # left alone and this engine is retired instead.
+                self._broken = detail
+                raise EngineError(detail) from exc
+            if SENTINEL not in log:
+                self._broken = "the sentinel rule did not run"
+                raise EngineError("durable-rules did not run the sentinel rule")
+            try:
+                self._host.delete_state(group.name, sid)
+            except Exception as exc:
+                self._broken = f"could not delete a session: {exc}"
+                raise EngineError(self._broken) from exc
+        finally:
+            del self._fired[sid]
         if not isinstance(state, dict):
             raise EngineError("durable-rules returned no state (an action lease expired)")
         if state.get("exception"):
             raise EngineError(f"a durable-rules action failed: {state['exception']}")
-        if SENTINEL not in log:
-            raise EngineError("durable-rules did not run the sentinel rule")
-        fired = set(log)
-        out = {}
-        for i, rid in enumerate(self.rule_ids):
-            t, f = f"r{i}_t" in fired, f"r{i}_f" in fired
-            if t and f:
-                raise EngineError(f"durable-rules found rule {rid!r} both met and not met")
-            out[rid] = Tri.TRUE if t else Tri.FALSE if f else Tri.UNKNOWN
-        return out
-
-    def _delete(self, sid: str, log: list[str]) -> None:
-        if len(log) > self._limit:
-            return  # the action already deleted the session
-        try:
-            self._host.delete_state(self._name, sid)
-        except Exception as exc:
-            raise EngineError(f"durable-rules could not delete session: {exc}") from exc
+        return set(log)
 
 
-def _free_ruleset(handle: int) -> None:
-    durable_rules_engine.delete_ruleset(handle)
+def _free_rulesets(handles: list[int]) -> None:
+    for handle in handles:
+        durable_rules_engine.delete_ruleset(handle)
