@@ -30,9 +30,7 @@ def _suffix(prefix: str) -> st.SearchStrategy[str]:
 
 def _fill(pattern: str) -> st.SearchStrategy[str]:
     """Replace each `?` of a prefix pattern by a character allowed at its position."""
-    parts = [
-        st.sampled_from(_POSITION[i]) if c == "?" else st.just(c) for i, c in enumerate(pattern)
-    ]
+    parts = [st.sampled_from(_POSITION[i]) if c == "?" else st.just(c) for i, c in enumerate(pattern)]
     return st.tuples(*parts).map("".join)
 
 
@@ -81,9 +79,7 @@ def any_icd10cm_codes() -> st.SearchStrategy[str]:
     return head.flatmap(lambda h: _suffix(h).map(lambda s: h + s))
 
 
-def icd10cm_codes(
-    value_set: ValueSet | None = None, *, inside: bool = True
-) -> st.SearchStrategy[str]:
+def icd10cm_codes(value_set: ValueSet | None = None, *, inside: bool = True) -> st.SearchStrategy[str]:
     """ICD-10-CM codes in `value_set` (honouring its excludes), or outside it (`inside=False`).
     Without a value set: any valid code."""
     if value_set is None:

@@ -164,9 +164,7 @@ def bp_readings(on: dt.date, *, complete: bool = False) -> st.SearchStrategy[Blo
             systolic += 0.5
         if systolic <= diastolic:
             systolic = diastolic + draw(st.integers(1, 60))
-        days = draw(
-            st.one_of(st.integers(0, 30), st.integers(-3, 400), st.sampled_from([29, 30, 31]))
-        )
+        days = draw(st.one_of(st.integers(0, 30), st.integers(-3, 400), st.sampled_from([29, 30, 31])))
         position = draw(st.sampled_from(["seated", "standing", "supine", "unspecified"]))
         return BloodPressureReading(
             systolic=float(systolic),
@@ -264,9 +262,7 @@ def _screens(on: dt.date, complete: bool) -> st.SearchStrategy[Screens]:
         behaviours=_opt_list(
             st.builds(
                 SuicidalBehaviour,
-                kind=st.sampled_from(
-                    ["attempt", "interrupted_attempt", "aborted_attempt", "preparatory"]
-                ),
+                kind=st.sampled_from(["attempt", "interrupted_attempt", "aborted_attempt", "preparatory"]),
                 date=_opt(_days_before(on, 0, 5 * 365), complete),
             ),
             complete,
@@ -344,83 +340,73 @@ def _value_sets(ruleset: RuleSet) -> list[ValueSet]:
 def _base_patient(ruleset: RuleSet, on: dt.date, complete: bool) -> st.SearchStrategy[Patient]:
     value_sets = _value_sets(ruleset)
     names = sorted({n for vs in value_sets for n in vs.names})
+    # Strategies are built once here, not per draw: building them is the expensive part.
+    ages = st.one_of(st.integers(18, 90), st.integers(12, 25), st.integers(0, 110))
+    recorded = st.sampled_from(["age_years", "birth_date", "both", "neither"])
+    sexes = _opt(st.sampled_from(["female", "male", "other"]), complete)
+    pregnancy = {
+        True: _opt(st.just("not_pregnant"), complete),
+        False: _opt(st.sampled_from(["not_pregnant", "pregnant"]), complete),
+    }
+    fields: dict[str, st.SearchStrategy[Any]] = {
+        "id": _opt(st.integers(1, 9999).map(lambda i: f"P{i:04d}"), complete),
+        "breastfeeding": _booleans(complete),
+        "reproductive_potential": _booleans(complete),
+        "planning_pregnancy": _booleans(complete),
+        "diagnoses": _opt_list(_diagnosis(_code_pairs(value_sets), on, complete), complete, 4),
+        "bp_readings": _opt_list(bp_readings(on), complete, 4),
+        "treatment_trials": _opt_list(_trial(complete), complete, 4),
+        "substance_use": _opt_list(_substance(on, names, complete), complete, 3),
+        "screens": _opt(_screens(on, complete), complete),
+        "medications": _opt_list(
+            st.builds(
+                Medication,
+                name=st.sampled_from(sorted(set(MEDICATIONS) | set(names))),
+                rxnorm=_opt(st.integers(1, 999999).map(str), complete),
+                current=st.booleans(),
+                daily_dose_mg=_opt(st.integers(0, 600).map(float), complete),
+            ),
+            complete,
+            3,
+        ),
+        "allergies": _opt_list(
+            st.builds(
+                Allergy,
+                substance=st.sampled_from(["penicillin", "ketamine", "latex", "sulfa"]),
+                reaction=_opt(st.sampled_from(["rash", "anaphylaxis", "nausea"]), complete),
+                anaphylaxis=_booleans(complete),
+            ),
+            complete,
+            2,
+        ),
+        "cardiac": _opt(
+            st.builds(
+                CardiacStatus,
+                nyha_class=_opt(st.integers(1, 4), complete),
+                uncontrolled_arrhythmia=_booleans(complete),
+            ),
+            complete,
+        ),
+        "hepatic": _opt(_hepatic(complete), complete),
+        "thyroid_status": _opt(st.sampled_from(["controlled", "uncontrolled"]), complete),
+        "capacity_to_consent": _booleans(complete),
+        "clinical": _opt(_clinical(complete), complete),
+    }
 
     @st.composite
     def draw(draw: st.DrawFn) -> Patient:
-        age = draw(st.one_of(st.integers(18, 90), st.integers(12, 25), st.integers(0, 110)))
+        age = draw(ages)
         birth = on - dt.timedelta(days=int(age * 365.25) + draw(st.integers(0, 364)))
         # birth_date and age_years agree on `on`, so dropping either is less information
-        record = (
-            "both"
-            if complete
-            else draw(st.sampled_from(["age_years", "birth_date", "both", "neither"]))
-        )
-        birth_date = birth if record in ("both", "birth_date") else None
-        age_years = _age_on(birth, on) if record in ("both", "age_years") else None
-        sex = draw(_opt(st.sampled_from(["female", "male", "other"]), complete))
-        pregnancy = draw(
-            _opt(
-                st.sampled_from(["not_pregnant", "pregnant"])
-                if sex != "male"
-                else st.just("not_pregnant"),
-                complete,
-            )
-        )
+        record = "both" if complete else draw(recorded)
+        sex = draw(sexes)
+        values = {name: draw(strategy) for name, strategy in fields.items()}
         return Patient(
-            id=draw(_opt(st.integers(1, 9999).map(lambda i: f"P{i:04d}"), complete)),
-            birth_date=birth_date,
-            age_years=age_years,
+            birth_date=birth if record in ("both", "birth_date") else None,
+            age_years=_age_on(birth, on) if record in ("both", "age_years") else None,
             sex=sex,
-            pregnancy_status=pregnancy,
-            breastfeeding=draw(_booleans(complete)),
-            reproductive_potential=draw(_booleans(complete)),
-            planning_pregnancy=draw(_booleans(complete)),
-            diagnoses=draw(
-                _opt_list(_diagnosis(_code_pairs(value_sets), on, complete), complete, 4)
-            ),
-            bp_readings=draw(_opt_list(bp_readings(on), complete, 4)),
-            treatment_trials=draw(_opt_list(_trial(complete), complete, 4)),
-            substance_use=draw(_opt_list(_substance(on, names, complete), complete, 3)),
-            screens=draw(_opt(_screens(on, complete), complete)),
-            medications=draw(
-                _opt_list(
-                    st.builds(
-                        Medication,
-                        name=st.sampled_from(sorted(set(MEDICATIONS) | set(names))),
-                        rxnorm=_opt(st.integers(1, 999999).map(str), complete),
-                        current=st.booleans(),
-                        daily_dose_mg=_opt(st.integers(0, 600).map(float), complete),
-                    ),
-                    complete,
-                    3,
-                )
-            ),
-            allergies=draw(
-                _opt_list(
-                    st.builds(
-                        Allergy,
-                        substance=st.sampled_from(["penicillin", "ketamine", "latex", "sulfa"]),
-                        reaction=_opt(st.sampled_from(["rash", "anaphylaxis", "nausea"]), complete),
-                        anaphylaxis=_booleans(complete),
-                    ),
-                    complete,
-                    2,
-                )
-            ),
-            cardiac=draw(
-                _opt(
-                    st.builds(
-                        CardiacStatus,
-                        nyha_class=_opt(st.integers(1, 4), complete),
-                        uncontrolled_arrhythmia=_booleans(complete),
-                    ),
-                    complete,
-                )
-            ),
-            hepatic=draw(_opt(_hepatic(complete), complete)),
-            thyroid_status=draw(_opt(st.sampled_from(["controlled", "uncontrolled"]), complete)),
-            capacity_to_consent=draw(_booleans(complete)),
-            clinical=draw(_opt(_clinical(complete), complete)),
+            pregnancy_status=draw(pregnancy[sex == "male"]),
+            **values,
         )
 
     return draw()
@@ -434,9 +420,15 @@ def _benign(ruleset: RuleSet, on: dt.date, complete: bool) -> st.SearchStrategy[
     def neutral(code: str) -> bool:
         return not any(vs.contains_code("icd10cm", code) for vs in outside)
 
+    base = _base_patient(ruleset, on, complete)
+    extra_dx = st.lists(
+        _diagnosis(icd10cm_codes().filter(neutral).map(lambda c: ("icd10cm", c)), on, complete),
+        max_size=2,
+    )
+
     @st.composite
     def draw(draw: st.DrawFn) -> Patient:
-        p = draw(_base_patient(ruleset, on, complete))
+        p = draw(base)
         age = draw(st.integers(18, 80))
         birth = on - dt.timedelta(days=int(age * 365.25) + draw(st.integers(0, 364)))
         reading = BloodPressureReading(
@@ -445,14 +437,7 @@ def _benign(ruleset: RuleSet, on: dt.date, complete: bool) -> st.SearchStrategy[
             date=on,
             position="seated",
         )
-        dx = draw(
-            st.lists(
-                _diagnosis(
-                    icd10cm_codes().filter(neutral).map(lambda c: ("icd10cm", c)), on, complete
-                ),
-                max_size=2,
-            )
-        )
+        dx = draw(extra_dx)
         screens = Screens(
             substance_use=SubstanceUseScreen(result="negative", date=on),
             psychosis_mania=PsychosisManiaScreen(
@@ -461,9 +446,7 @@ def _benign(ruleset: RuleSet, on: dt.date, complete: bool) -> st.SearchStrategy[
                 current_manic_or_mixed_episode=False,
                 date=on,
             ),
-            suicide=SuicideScreen(
-                active_ideation=False, plan=False, intent=False, behaviours=(), date=on
-            ),
+            suicide=SuicideScreen(active_ideation=False, plan=False, intent=False, behaviours=(), date=on),
         )
         return p.model_copy(
             update={
@@ -525,9 +508,7 @@ def _force_exclusion(
                 past_psychotic_features=draw(st.booleans()),
                 current_manic_or_mixed_episode=draw(st.booleans()),
             )
-            return p.model_copy(
-                update={"screens": screens.model_copy(update={"psychosis_mania": pm})}
-            )
+            return p.model_copy(update={"screens": screens.model_copy(update={"psychosis_mania": pm})})
         if name == "active_substance_use_disorder":
             entry = SubstanceUse(
                 substance=draw(st.sampled_from(["alcohol", "cocaine", "opioids"])),
@@ -566,6 +547,7 @@ def patients(
     indication: str | None = None,
     exclude: str | Collection[str] = (),
     forbid_exclusions: bool = False,
+    benign: bool = False,
     complete: bool = False,
 ) -> st.SearchStrategy[Patient]:
     """Valid, clinically plausible patients for screening on `on`.
@@ -579,14 +561,30 @@ def patients(
       `mdd_current_episode` and a treatment history of >= 2 failed adequate antidepressant
       trials) or the id of a coded value set of the rule set (an active code from it).
     - `exclude`: force one or more exclusions, named as in `EXCLUSIONS`.
+    - `benign`: bias the patient towards a clean candidate (an adult, not pregnant, a normal
+      seated BP today, negative screens, extra codes outside the rule set's value sets);
+      `exclude` and `indication` are applied on top, so `benign=True, exclude="pregnancy"`
+      is a patient whose only problem is likely the pregnancy.
     - `forbid_exclusions`: only patients for whom no absolute exclusion of the rule set is met
-      (biased generation, then checked with the reference evaluator).
+      (implies `benign`; checked with the reference evaluator, so it holds for any rule set).
     - `complete`: every field, nested ones included, is recorded (no `None`); lists may still
       be empty (recorded: none).
 
     `birth_date` and `age_years`, when both recorded, agree on `on`.
     """
-    rs = ruleset if ruleset is not None else _default_ruleset()
+    if ruleset is None:  # load the bundled rule set lazily: strategies are built at import time
+        return st.deferred(
+            lambda: patients(
+                ruleset=_default_ruleset(),
+                on=on,
+                indication=indication,
+                exclude=exclude,
+                forbid_exclusions=forbid_exclusions,
+                benign=benign,
+                complete=complete,
+            )
+        )
+    rs = ruleset
     forced = [exclude] if isinstance(exclude, str) else list(exclude)
     for name in forced:
         if name not in EXCLUSIONS:
@@ -598,29 +596,43 @@ def patients(
         vs_id = INDICATIONS.get(indication, indication)
         if vs_id not in rs.value_sets:
             raise ValueError(f"indication {indication!r}: the rule set has no value set {vs_id!r}")
-    base = _benign(rs, on, complete) if forbid_exclusions else _base_patient(rs, on, complete)
+    key = (id(rs), on, vs_id, indication, tuple(forced), forbid_exclusions, benign, complete)
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] is rs:
+        return cached[1]
+    clean = benign or forbid_exclusions
+    base = _benign(rs, on, complete) if clean else _base_patient(rs, on, complete)
+    indicated = (
+        _diagnosis(coded_in(rs.value_sets[vs_id]), on, complete, st.just("active"))
+        if vs_id is not None
+        else None
+    )
+    failed = _failed_trials(on)
+    forcers = [_force_exclusion(name, rs, on) for name in forced]
 
     @st.composite
     def draw(draw: st.DrawFn) -> Patient:
         p = draw(base)
-        if vs_id is not None:
-            dx = draw(_diagnosis(coded_in(rs.value_sets[vs_id]), on, complete, st.just("active")))
-            update: dict[str, Any] = {"diagnoses": (*(p.diagnoses or ()), dx)}
+        if indicated is not None:
+            update: dict[str, Any] = {"diagnoses": (*(p.diagnoses or ()), draw(indicated))}
             if indication == "mdd":
-                update["treatment_trials"] = (
-                    *(p.treatment_trials or ()),
-                    *draw(_failed_trials(on)),
-                )
+                update["treatment_trials"] = (*(p.treatment_trials or ()), *draw(failed))
             p = p.model_copy(update=update)
-        for name in forced:
-            p = _force_exclusion(name, rs, on)(draw, p)
+        for force in forcers:
+            p = force(draw, p)
         return _revalidate(p)
 
     strategy = draw()
     if forbid_exclusions:
         blocked = _Blocked(rs, on)
         strategy = strategy.filter(lambda p: not blocked(p))
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    _CACHE[key] = (rs, strategy)
     return strategy
+
+
+_CACHE: dict[tuple[Any, ...], tuple[RuleSet, st.SearchStrategy[Patient]]] = {}
 
 
 # -------------------------------------------------------------------------- less informed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,7 @@ def _number(name: str) -> st.SearchStrategy[float | int]:
     return st.one_of(st.integers(0, 100), st.sampled_from([3.5, 4, 600]))
 
 
-def _comparison(
-    name: str, type_: str, values: tuple[str, ...], key: str
-) -> st.SearchStrategy[Json]:
+def _comparison(name: str, type_: str, values: tuple[str, ...], key: str) -> st.SearchStrategy[Json]:
     if type_ == "number":
         return st.builds(
             lambda op, v: {key: name, op: v},
@@ -71,17 +70,13 @@ def _comparison(
             _number(name),
         )
     if type_ == "boolean":
-        return st.builds(
-            lambda op, v: {key: name, op: v}, st.sampled_from(["eq", "ne"]), st.booleans()
-        )
+        return st.builds(lambda op, v: {key: name, op: v}, st.sampled_from(["eq", "ne"]), st.booleans())
     if type_ == "name":
         return st.builds(
             lambda op, v: {key: name, op: v}, st.sampled_from(["eq", "ne"]), st.sampled_from(_NAMES)
         )
     return st.one_of(
-        st.builds(
-            lambda op, v: {key: name, op: v}, st.sampled_from(["eq", "ne"]), st.sampled_from(values)
-        ),
+        st.builds(lambda op, v: {key: name, op: v}, st.sampled_from(["eq", "ne"]), st.sampled_from(values)),
         st.lists(st.sampled_from(values), min_size=1, max_size=len(values), unique=True).map(
             lambda vs: {key: name, "in": vs}
         ),
@@ -91,20 +86,17 @@ def _comparison(
 def _item_leaf(field: FieldSpec, monotone: bool) -> st.SearchStrategy[Json]:
     options: list[st.SearchStrategy[Json]] = []
     if field.type == "code":
-        options.append(
-            st.sampled_from(_CODED).map(lambda v: {"field": field.name, "in_value_set": v})
-        )
+        options.append(st.sampled_from(_CODED).map(lambda v: {"field": field.name, "in_value_set": v}))
     else:
         options.append(_comparison(field.name, field.type, field.values, "field"))
     if field.type == "name":
-        options.append(
-            st.sampled_from(_NAMED).map(lambda v: {"field": field.name, "in_value_set": v})
-        )
+        options.append(st.sampled_from(_NAMED).map(lambda v: {"field": field.name, "in_value_set": v}))
     if not monotone:
         options.append(st.sampled_from([{"known": field.name}, {"missing": field.name}]))
     return st.one_of(options)
 
 
+@lru_cache(maxsize=256)
 def item_conditions(
     collection: str, *, monotone: bool = False, max_leaves: int = 4
 ) -> st.SearchStrategy[Json]:
@@ -122,6 +114,7 @@ def item_conditions(
     )
 
 
+@lru_cache(maxsize=256)
 def _count(monotone: bool) -> st.SearchStrategy[Json]:
     @st.composite
     def draw(draw: st.DrawFn) -> Json:
@@ -139,6 +132,7 @@ def _count(monotone: bool) -> st.SearchStrategy[Json]:
     return draw()
 
 
+@lru_cache(maxsize=256)
 def _diagnosis() -> st.SearchStrategy[Json]:
     @st.composite
     def draw(draw: st.DrawFn) -> Json:
@@ -162,6 +156,7 @@ def _diagnosis() -> st.SearchStrategy[Json]:
     return draw()
 
 
+@lru_cache(maxsize=256)
 def conditions(
     *, monotone: bool = False, rule_ids: tuple[str, ...] = (), max_leaves: int = 6
 ) -> st.SearchStrategy[Json]:
@@ -185,9 +180,7 @@ def conditions(
         booleans = [f.name for f in facts if f.type == "boolean"]
         names = [f.name for f in facts] + sorted(COLLECTIONS)
         leaves += [
-            st.builds(
-                lambda k, n: {k: n}, st.sampled_from(["known", "missing"]), st.sampled_from(names)
-            ),
+            st.builds(lambda k, n: {k: n}, st.sampled_from(["known", "missing"]), st.sampled_from(names)),
             st.sampled_from(booleans).map(lambda n: {"asserted": n}),
         ]
     if rule_ids:
@@ -206,9 +199,7 @@ def conditions(
 _KINDS = sorted({(k, s) for k, s in VERDICT_CLASSES}, key=lambda ks: (ks[0], ks[1] or ""))
 
 
-def rulesets(
-    *, min_rules: int = 1, max_rules: int = 6, monotone: bool = False
-) -> st.SearchStrategy[Json]:
+def rulesets(*, min_rules: int = 1, max_rules: int = 6, monotone: bool = False) -> st.SearchStrategy[Json]:
     """Small random rule sets as one YAML-able rule file (a dict with `ruleset`, `sources`,
     `value_sets` and `rules`). Rules may reference earlier rules, so there is never a cycle.
     Write one with `write_ruleset` and load it with `ketascreen.load_ruleset(path)`."""
