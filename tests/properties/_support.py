@@ -97,7 +97,9 @@ def scratch() -> tempfile.TemporaryDirectory[str]:
 
 def scaled(fraction: float, minimum: int = 10) -> int:
     """A share of the active profile's max_examples (for the expensive, rule-set-building tests)."""
-    return max(minimum, int(settings.default.max_examples * fraction))
+    profile = settings.default
+    assert profile is not None
+    return max(minimum, int(profile.max_examples * fraction))
 
 
 def varied_patients(on: Any, ruleset: ks.RuleSet | None = None) -> st.SearchStrategy[ks.Patient]:

@@ -50,7 +50,7 @@ def test_primary_psychotic_disorder_code_is_ineligible(data: st.DataObject) -> N
     patient = data.draw(patients(ruleset=rs(), on=on))
     system, code = data.draw(coded_in(vs))
     status = data.draw(st.sampled_from(["active", "historical"]))
-    dx = ks.Diagnosis(system=system, code=code, status=status)  # type: ignore[arg-type]
+    dx = ks.Diagnosis(system=system, code=code, status=status)
     diagnoses = data.draw(st.permutations([*(patient.diagnoses or ()), dx]))
     patient = patient.model_copy(update={"diagnoses": tuple(diagnoses)})
     check(screener, patient, "primary_psychotic_disorder", on)

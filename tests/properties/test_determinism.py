@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 
 import ketascreen as ks
 from ketascreen.testing import patients, screening_dates
-from tests.properties._support import default_screener, rs
+from tests.properties._support import RULESET_PATH, default_screener, rs
 
 _SECOND: list[ks.Screener] = []
 
 
 def second() -> ks.Screener:
     if not _SECOND:
-        _SECOND.append(ks.load_ruleset(engine="reference"))
+        _SECOND.append(ks.load_ruleset(RULESET_PATH, engine="reference"))
     return _SECOND[0]
 
 
