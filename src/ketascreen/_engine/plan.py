@@ -8,6 +8,8 @@ three-valued: `lo` items certainly match, `hi` items may match.
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +64,7 @@ class Plan:
     # Count node (by identity: nodes live as long as the rule set) -> aggregate index; hashing
     # the nested condition on every evaluation would cost more than evaluating it.
     node_index: dict[int, int] = field(repr=False)
+    matchers: tuple[ItemFn | None, ...] = field(repr=False, default=())
 
     def index_of(self, node: Count) -> int:
         return self.node_index[id(node)]
@@ -85,7 +88,8 @@ def compile_plan(ruleset: RuleSet) -> Plan:
     keys = tuple(aggregates)
     index = {k: i for i, k in enumerate(keys)}
     nodes = {id(node): index[node.aggregate_key] for node in counts}
-    return Plan(ruleset, tuple(scalars), tuple(collections), keys, index, nodes)
+    matchers = tuple(None if k[1] is None else compile_item(k[1], ruleset.value_sets) for k in keys)
+    return Plan(ruleset, tuple(scalars), tuple(collections), keys, index, nodes, matchers)
 
 
 def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
@@ -100,12 +104,78 @@ def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:
     for i, key in enumerate(plan.aggregate_keys):
         items = lists[key[0]]
         if items is not None:
-            aggregates[i] = _aggregate(items, key[1], key[2], plan.ruleset.value_sets)
+            aggregates[i] = _aggregate(items, key[1], plan.matchers[i], key[2], plan.ruleset.value_sets)
     return Facts(scalars, sizes, aggregates)
 
 
+ItemFn = Callable[[dict[str, Any]], Tri]
+_NEG = {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE, Tri.UNKNOWN: Tri.UNKNOWN}
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "in": lambda v, t: v in t,
+}
+
+
+def compile_item(cond: ItemCond, value_sets: dict[str, ValueSet]) -> ItemFn:
+    """The item condition as a closure over an item's fields (Kleene, short-circuiting):
+    evaluated once per item per list condition, so it must not re-dispatch on the AST."""
+    if isinstance(cond, ItemAll | ItemAny):
+        parts = [compile_item(c, value_sets) for c in cond.items]
+        stop = Tri.FALSE if isinstance(cond, ItemAll) else Tri.TRUE
+        rest = Tri.TRUE if stop is Tri.FALSE else Tri.FALSE
+
+        def combine(fields: dict[str, Any]) -> Tri:
+            result = rest
+            for part in parts:
+                status = part(fields)
+                if status is stop:
+                    return stop
+                if status is Tri.UNKNOWN:
+                    result = Tri.UNKNOWN
+            return result
+
+        return combine
+    if isinstance(cond, ItemNot):
+        inner = compile_item(cond.item, value_sets)
+        return lambda fields: _NEG[inner(fields)]
+    name = cond.field
+    if isinstance(cond, ItemKnown):
+        return lambda fields: Tri.FALSE if fields.get(name) is None else Tri.TRUE
+    if isinstance(cond, ItemInSet):
+        vs = value_sets[cond.value_set]
+
+        def in_set(fields: dict[str, Any]) -> Tri:
+            value = fields.get(name)
+            if value is None:
+                return Tri.UNKNOWN
+            hit = vs.contains_code(*value) if isinstance(value, tuple) else vs.contains_name(value)
+            return Tri.TRUE if hit else Tri.FALSE
+
+        return in_set
+    test, target, fold = _OPS[cond.op], cond.value, name in _NAME_FIELDS
+
+    def compare_field(fields: dict[str, Any]) -> Tri:
+        value = fields.get(name)
+        if value is None:
+            return Tri.UNKNOWN
+        if fold and isinstance(value, str):
+            value = value.strip().lower()
+        return Tri.TRUE if test(value, target) else Tri.FALSE
+
+    return compare_field
+
+
 def _aggregate(
-    items: list[Item], where: ItemCond | None, distinct: str | None, value_sets: dict[str, ValueSet]
+    items: list[Item],
+    where: ItemCond | None,
+    match: ItemFn | None,
+    distinct: str | None,
+    value_sets: dict[str, ValueSet],
 ) -> Aggregate:
     certain: set[object] = set()
     maybe: set[object] = set()
@@ -113,10 +183,7 @@ def _aggregate(
     possible: list[str] = []
     unknown: list[str] = []
     for item in items:
-        if where is None:
-            status, unread = Tri.TRUE, set[str]()
-        else:
-            status, unread = eval_item(where, item, value_sets)
+        status = Tri.TRUE if match is None else match(item.fields)
         raw = item.fields.get(distinct) if distinct else None
         key = raw.strip().lower() if isinstance(raw, str) else (raw if raw is not None else item.path)
         if status is Tri.TRUE:
@@ -126,6 +193,8 @@ def _aggregate(
         elif status is Tri.UNKNOWN:
             maybe.add(key)
             possible.append(item.label)
+            assert where is not None
+            unread = eval_item(where, item, value_sets)[1]  # the slow walk, only to explain
             unknown.extend(f"{item.path}.{f}" for f in sorted(unread))
     return Aggregate(len(certain), len(maybe), tuple(matched), tuple(possible), tuple(unknown))
 
