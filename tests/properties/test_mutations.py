@@ -127,7 +127,8 @@ def test_4_nondeterministic_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     _search(
         st.data(),
         lambda data: fails(
-            getattr(test_determinism.test_same_input_same_bytes, "hypothesis").inner_test, data
+            getattr(test_determinism.test_same_input_same_bytes, "hypothesis").inner_test,  # noqa: B009
+            data,
         ),
     )
 
