@@ -17,85 +17,15 @@ from ketascreen._rules.ast import (
     ItemAny,
     ItemCompare,
     ItemCond,
-    ItemInSet,
-    ItemKnown,
     ItemNot,
-    Known,
     Not,
-    RuleRef,
-    Value,
 )
 from ketascreen._rules.load import Rule, RuleSet
-
-_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in"}
-
-
-def _value(v: Value | tuple[Value, ...]) -> str:
-    if isinstance(v, tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+from ketascreen._rules.render import OPS, render_condition, render_value
 
 
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def render_condition(cond: Cond) -> str:
-    """A compact one-line rendering of a condition, e.g. `bp.mean_systolic >= 160 or ...`."""
-    return _cond(cond, top=True)
-
-
-def _cond(cond: Cond, top: bool = False) -> str:
-    if isinstance(cond, Known):
-        return f"known({cond.fact})"
-    if isinstance(cond, Compare):
-        return f"{cond.fact} {_OPS[cond.op]} {_value(cond.value)}"
-    if isinstance(cond, RuleRef):
-        return f"rule({cond.rule_id})"
-    if isinstance(cond, Not):
-        if isinstance(cond.item, Known):
-            return f"missing({cond.item.fact})"
-        return f"not {_cond(cond.item)}"
-    if isinstance(cond, All | Any_):
-        items = cond.items
-        if (
-            isinstance(cond, All)
-            and len(items) == 2
-            and isinstance(items[0], Known)
-            and isinstance(items[1], Compare)
-            and items[1].fact == items[0].fact
-            and items[1].op == "eq"
-            and items[1].value is True
-        ):
-            return f"asserted({items[0].fact})"
-        joined = (" and " if isinstance(cond, All) else " or ").join(_cond(c) for c in items)
-        return joined if top or len(items) == 1 else f"({joined})"
-    return _count(cond)
-
-
-def _count(cond: Count) -> str:
-    where = f"[{_item(cond.where, top=True)}]" if cond.where is not None else ""
-    distinct = f" distinct {cond.distinct}" if cond.distinct else ""
-    if cond.op == "ge" and cond.value == 1 and not distinct:
-        return f"exists {cond.collection}{where}"
-    return f"count({cond.collection}{where}{distinct}) {_OPS[cond.op]} {cond.value}"
-
-
-def _item(cond: ItemCond, top: bool = False) -> str:
-    if isinstance(cond, ItemCompare):
-        return f"{cond.field} {_OPS[cond.op]} {_value(cond.value)}"
-    if isinstance(cond, ItemInSet):
-        return f"{cond.field} in {cond.value_set}"
-    if isinstance(cond, ItemKnown):
-        return f"known({cond.field})"
-    if isinstance(cond, ItemNot):
-        if isinstance(cond.item, ItemKnown):
-            return f"missing({cond.item.field})"
-        return f"not {_item(cond.item)}"
-    joined = (" and " if isinstance(cond, ItemAll) else " or ").join(_item(c) for c in cond.items)
-    return joined if top or len(cond.items) == 1 else f"({joined})"
 
 
 def thresholds(cond: Cond) -> list[str]:
@@ -104,7 +34,7 @@ def thresholds(cond: Cond) -> list[str]:
 
     def item(c: ItemCond, collection: str) -> None:
         if isinstance(c, ItemCompare) and _is_number(c.value):
-            found.append(f"{collection}.{c.field} {_OPS[c.op]} {_value(c.value)}")
+            found.append(f"{collection}.{c.field} {OPS[c.op]} {render_value(c.value)}")
         elif isinstance(c, ItemNot):
             item(c.item, collection)
         elif isinstance(c, ItemAll | ItemAny):
@@ -113,7 +43,7 @@ def thresholds(cond: Cond) -> list[str]:
 
     def visit(c: Cond) -> None:
         if isinstance(c, Compare) and _is_number(c.value):
-            found.append(f"{c.fact} {_OPS[c.op]} {_value(c.value)}")
+            found.append(f"{c.fact} {OPS[c.op]} {render_value(c.value)}")
         elif isinstance(c, Not):
             visit(c.item)
         elif isinstance(c, All | Any_):
@@ -123,7 +53,7 @@ def thresholds(cond: Cond) -> list[str]:
             if c.where is not None:
                 item(c.where, c.collection)
             if not (c.op == "ge" and c.value == 1):
-                found.append(f"count({c.collection}) {_OPS[c.op]} {c.value}")
+                found.append(f"count({c.collection}) {OPS[c.op]} {c.value}")
 
     visit(cond)
     return list(dict.fromkeys(found))

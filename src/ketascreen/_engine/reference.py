@@ -16,18 +16,13 @@ from ketascreen._rules.ast import (
     Compare,
     Cond,
     Count,
-    ItemAll,
-    ItemAny,
-    ItemCond,
-    ItemInSet,
-    ItemKnown,
-    ItemNot,
     Known,
     Not,
     RuleRef,
     Tri,
 )
 from ketascreen._rules.catalogue import COLLECTIONS, FACTS
+from ketascreen._rules.render import render_item
 
 
 @dataclass(frozen=True)
@@ -50,7 +45,9 @@ class RuleResult:
 class ReferenceEvaluator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self._where = [f" where {describe(k[1])}" if k[1] else " recorded" for k in plan.aggregate_keys]
+        self._where = [
+            f" where {render_item(k[1], top=True)}" if k[1] else " recorded" for k in plan.aggregate_keys
+        ]
 
     def evaluate(self, facts: Facts) -> dict[str, RuleResult]:
         results: dict[str, RuleResult] = {}
@@ -145,24 +142,3 @@ class ReferenceEvaluator:
             for path in agg.unknown_fields:
                 missing[path] = None
         return status
-
-
-_OPS = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in"}
-
-
-def describe(cond: ItemCond) -> str:
-    """A short plain rendering of an item condition, for evidence: `code in mdd, status in active`."""
-    if isinstance(cond, ItemAll):
-        return ", ".join(describe(c) for c in cond.items)
-    if isinstance(cond, ItemAny):
-        return "(" + " or ".join(describe(c) for c in cond.items) + ")"
-    if isinstance(cond, ItemNot):
-        return f"not ({describe(cond.item)})"
-    if isinstance(cond, ItemInSet):
-        return f"{cond.field} in {cond.value_set}"
-    if isinstance(cond, ItemKnown):
-        return f"{cond.field} recorded"
-    value = "/".join(str(v) for v in cond.value) if isinstance(cond.value, tuple) else cond.value
-    if isinstance(value, bool):
-        value = str(value).lower()
-    return f"{cond.field} {_OPS[cond.op]} {value}"
