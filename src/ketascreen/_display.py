@@ -68,7 +68,7 @@ def render_text(v: Verdict, *, all_findings: bool = False) -> str:
         for m in v.missing:
             lines.append(f"    ? {m.data}: {', '.join(m.rules)}")
     qualifying = [f for f in v.findings if f.verdict_class == "criterion" and f.status == "met"]
-    if qualifying:
+    if qualifying and all_findings:
         lines.append("  Criteria met: " + "; ".join(f"{f.rule_id} ({f.title})" for f in qualifying))
     exclusions = [f for f in v.findings if f.verdict_class in ("absolute", "relative")]
     ruled_out = sum(f.status == "not_met" for f in exclusions)
