@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,3 +45,65 @@ def test_random_monotone_rulesets(data: dict[str, Any], draw: st.DataObject) -> 
     with loaded(data) as screener:
         for _ in range(3):
             check(screener, *draw.draw(cases(value_set_source())))
+
+
+_TRIALS = tuple(
+    ks.TreatmentTrial(
+        agent=a,
+        category="antidepressant",
+        adequate_dose=True,
+        weeks_at_adequate_dose=6.0,
+        outcome="nonresponse",
+        episode="current",
+    )
+    for a in ("sertraline", "bupropion")
+)
+_CLEAN = ks.Patient(
+    age_years=40,
+    sex="male",
+    pregnancy_status="not_pregnant",
+    thyroid_status="controlled",
+    capacity_to_consent=True,
+    treatment_trials=_TRIALS,
+    substance_use=(),
+    medications=(),
+    allergies=(),
+    diagnoses=(ks.Diagnosis(system="icd10cm", code="F33.1", status="active"),),
+    bp_readings=(
+        ks.BloodPressureReading(systolic=120.0, diastolic=80.0, date=dt.date(2025, 6, 1), position="seated"),
+    ),
+    screens=ks.Screens(
+        substance_use=ks.SubstanceUseScreen(result="negative"),
+        psychosis_mania=ks.PsychosisManiaScreen(
+            current_psychotic_symptoms=False,
+            past_psychotic_features=False,
+            current_manic_or_mixed_episode=False,
+        ),
+        suicide=ks.SuicideScreen(active_ideation=False, plan=False, intent=False, behaviours=()),
+    ),
+    clinical=ks.ClinicalFindings(raised_intracranial_pressure=False),
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG (found by property 1): a recorded 'pregnant' excludes, but an unrecorded pregnancy status is "
+        "treated as not pregnant for anyone who is not a female of reproductive potential (sex other, or "
+        "female over 55), and an unrecorded clinical.raised_intracranial_pressure is treated as false "
+        "(`asserted:`); dropping the datum turns ineligible into eligible"
+    ),
+)
+@pytest.mark.parametrize(
+    ("update", "dropped"),
+    [
+        ({"sex": "female", "age_years": 56, "pregnancy_status": "pregnant"}, "pregnancy_status"),
+        ({"sex": "other", "pregnancy_status": "pregnant"}, "pregnancy_status"),
+        ({"clinical": ks.ClinicalFindings(raised_intracranial_pressure=True)}, "clinical"),
+    ],
+)
+def test_known_counterexamples(update: dict[str, Any], dropped: str) -> None:
+    """Minimal counterexamples, kept as strict xfails so a fix (or a rule change) shows up."""
+    on = dt.date(2025, 6, 1)
+    patient = _CLEAN.model_copy(update=update)
+    check(default_screener(), patient, patient.model_copy(update={dropped: None}), on)
