@@ -170,7 +170,7 @@ cases:
     [
         ("{known: bp.mean_systolic}", False),
         ("{missing: bp_readings}", False),
-        ("{asserted: capacity_to_consent}", False),
+        ("{all: [{known: capacity_to_consent}, {fact: capacity_to_consent, eq: true}]}", False),
         ("{not: {any: [{known: age_years}, {missing: sex}]}}", False),
         ("{all: [{known: age_years}, {fact: age_years, ge: 18}]}", False),
         ("{all: [{known: sex}, {fact: age_years, ge: 18}]}", True),

@@ -56,7 +56,9 @@ RULES = "rules:\n" + "".join(
         rule("sex_ne", "{fact: sex, ne: male}"),
         rule("bp_known", "{known: bp.mean_systolic}"),
         rule("dx_missing", "{missing: diagnoses}"),
-        rule("breastfeeding_asserted", "{asserted: breastfeeding}"),
+        rule(
+            "breastfeeding_recorded_true", "{all: [{known: breastfeeding}, {fact: breastfeeding, eq: true}]}"
+        ),
         rule("mdd", "{diagnosis: {in: mdd, status: [active]}}"),
         rule("recent_mdd", "{diagnosis: {in: mdd, status: [active], onset_within_days: 182}}"),
         rule(
@@ -106,7 +108,7 @@ PATIENTS: list[dict[str, Any]] = [
 ]
 
 EXPECTED = [
-    # adult not_adult female_or_old sex_in sex_ne bp_known dx_missing breastfeeding_asserted
+    # adult not_adult female_or_old sex_in sex_ne bp_known dx_missing breastfeeding_recorded_true
     # mdd recent_mdd two_ads no_trials_eq trials_ne ref
     "U U U U U F T F U U U U U U",
     "T F F T F F F F F F F T T F",

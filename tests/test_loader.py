@@ -58,7 +58,7 @@ def test_misspelt_fact_is_located_with_did_you_mean(tmp_path: Path) -> None:
         ("{rule: nosuch}", "KS305"),
         ("{all: []}", "KS304"),
         ("{known: diagnosis}", "KS301"),
-        ("{asserted: age_years}", "KS303"),
+        ("{asserted: breastfeeding}", "KS304"),
         ("{fact: diagnoses, eq: 1}", "KS301"),
         ("[1, 2]", "KS201"),
     ],

@@ -99,6 +99,18 @@ def test_bad_values_are_rejected_with_their_path(record: dict[str, object], path
     assert problems(record) == {path: code}
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"sex": "male", "pregnancy_status": "pregnant"},
+        {"reproductive_potential": False, "pregnancy_status": "pregnant"},
+    ],
+)
+def test_contradictory_pregnancy_is_rejected(record: dict[str, object]) -> None:
+    assert problems(record) == {"<record>": "KS505"}
+    ks.parse_patient({**record, "pregnancy_status": "not_pregnant"})
+
+
 def test_not_a_mapping() -> None:
     with pytest.raises(ks.PatientDataError):
         ks.parse_patient([1, 2])

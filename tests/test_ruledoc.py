@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ketascreen._ruledoc import render_condition, render_rule_sheet, thresholds
+from ketascreen._ruledoc import render_rule_sheet, thresholds
 from ketascreen._rules.load import load_ruleset as load_rules
+from ketascreen._rules.render import render_condition
 from ketascreen.cli import main
 from tests._util import rule, write_ruleset
 
@@ -49,7 +50,11 @@ def test_sheet_header_rows_and_value_sets(tmp_path: Path) -> None:
     ("when", "rendered", "numbers"),
     [
         ("{fact: age_years, ge: 18}", "age_years >= 18", ["age_years >= 18"]),
-        ("{asserted: capacity_to_consent}", "asserted(capacity_to_consent)", []),
+        (
+            "{all: [{known: capacity_to_consent}, {fact: capacity_to_consent, eq: true}]}",
+            "known(capacity_to_consent) and capacity_to_consent = true",
+            [],
+        ),
         ("{missing: bp.mean_systolic}", "missing(bp.mean_systolic)", []),
         (
             "{all: [{fact: sex, eq: female}, {any: [{fact: age_years, lt: 12}, {rule: helper}]}]}",

@@ -1,8 +1,8 @@
 """ketascreen: explained, three-valued screening of candidates for IV ketamine infusion therapy.
 
-    >>> import datetime as dt, ketascreen as ks
-    >>> screener = ks.load_ruleset()
-    >>> verdict = screener.screen(patient, on=dt.date(2025, 6, 1))
+>>> import datetime as dt, ketascreen as ks
+>>> screener = ks.load_ruleset()
+>>> verdict = screener.screen(patient, on=dt.date(2025, 6, 1))
 """
 
 from ketascreen._cases import CaseReport, CaseResult, RuleCoverage, run_cases

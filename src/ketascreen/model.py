@@ -95,9 +95,7 @@ class BloodPressureReading(_Frozen):
     @model_validator(mode="after")
     def _systolic_above_diastolic(self) -> BloodPressureReading:
         if self.systolic <= self.diastolic:
-            raise ValueError(
-                f"systolic ({self.systolic:g}) must be above diastolic ({self.diastolic:g})"
-            )
+            raise ValueError(f"systolic ({self.systolic:g}) must be above diastolic ({self.diastolic:g})")
         return self
 
 
@@ -124,9 +122,7 @@ TrialCategory = Literal[
     "other",
 ]
 
-TrialOutcome = Literal[
-    "nonresponse", "partial_response", "response", "remission", "intolerance", "ongoing"
-]
+TrialOutcome = Literal["nonresponse", "partial_response", "response", "remission", "intolerance", "ongoing"]
 
 
 class TreatmentTrial(_Frozen):
@@ -236,7 +232,6 @@ class ClinicalFindings(_Frozen):
     seizure_within_12_months: StrictBool | None = None
     budapest_criteria_documented: StrictBool | None = None
     ketamine_uropathy_or_cholangiopathy: StrictBool | None = None
-    anaphylaxis_to_ketamine: StrictBool | None = None
     current_mood_stabilizer: StrictBool | None = None
 
 
@@ -263,6 +258,19 @@ class Patient(_Frozen):
     thyroid_status: Literal["controlled", "uncontrolled"] | None = None
     capacity_to_consent: StrictBool | None = None
     clinical: ClinicalFindings | None = None
+
+    @model_validator(mode="after")
+    def _pregnancy_is_possible(self) -> Patient:
+        # Rules treat "male" and "no reproductive potential" as "cannot be pregnant"; a record
+        # that says both that and "pregnant" is contradictory, not something to guess about.
+        if self.pregnancy_status == "pregnant":
+            if self.sex == "male":
+                raise ValueError("pregnancy_status is 'pregnant' but sex is 'male'; correct one of them")
+            if self.reproductive_potential is False:
+                raise ValueError(
+                    "pregnancy_status is 'pregnant' but reproductive_potential is false; correct one of them"
+                )
+        return self
 
     @field_validator("birth_date")
     @classmethod

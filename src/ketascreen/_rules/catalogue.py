@@ -138,8 +138,14 @@ _DATA = {
 }
 
 
-def _fact(name: str, type_: FactType, description: str, extract: Callable[[Patient, dt.date], Any],
-          values: Sequence[str] = (), unit: str | None = None) -> FactSpec:
+def _fact(
+    name: str,
+    type_: FactType,
+    description: str,
+    extract: Callable[[Patient, dt.date], Any],
+    values: Sequence[str] = (),
+    unit: str | None = None,
+) -> FactSpec:
     data = _DATA.get(name, "bp_readings (seated, within 30 days)" if name.startswith("bp.") else "")
     return FactSpec(name, type_, description, extract, tuple(values), unit, data)
 
@@ -150,59 +156,138 @@ FACTS: dict[str, FactSpec] = {
     for f in [
         _fact("age_years", "number", "age in whole years on the screening date", age_years, unit="years"),
         _fact("sex", "enum", "sex", _attr("sex"), ("female", "male", "other")),
-        _fact("pregnancy_status", "enum", "documented pregnancy status", _attr("pregnancy_status"),
-              ("pregnant", "not_pregnant")),
+        _fact(
+            "pregnancy_status",
+            "enum",
+            "documented pregnancy status",
+            _attr("pregnancy_status"),
+            ("pregnant", "not_pregnant"),
+        ),
         _fact("breastfeeding", _YES, "currently breastfeeding", _attr("breastfeeding")),
-        _fact("reproductive_potential", _YES,
-              "of reproductive potential (false: post-menopause, hysterectomy, oophorectomy)",
-              _attr("reproductive_potential")),
+        _fact(
+            "reproductive_potential",
+            _YES,
+            "of reproductive potential (false: post-menopause, hysterectomy, oophorectomy)",
+            _attr("reproductive_potential"),
+        ),
         _fact("planning_pregnancy", _YES, "planning a pregnancy", _attr("planning_pregnancy")),
-        _fact("capacity_to_consent", _YES, "has capacity to give informed consent",
-              _attr("capacity_to_consent")),
-        _fact("thyroid_status", "enum", "control status of hyperthyroidism", _attr("thyroid_status"),
-              ("controlled", "uncontrolled")),
-        _fact("bp.mean_systolic", "number",
-              "mean seated systolic BP of the latest visit within 30 days", _bp_mean("systolic"),
-              unit="mmHg"),
-        _fact("bp.mean_diastolic", "number",
-              "mean seated diastolic BP of the latest visit within 30 days", _bp_mean("diastolic"),
-              unit="mmHg"),
-        _fact("bp.max_systolic", "number", "highest systolic reading (any position) within 30 days",
-              _bp_max("systolic"), unit="mmHg"),
-        _fact("bp.max_diastolic", "number", "highest diastolic reading (any position) within 30 days",
-              _bp_max("diastolic"), unit="mmHg"),
-        _fact("bp.visit_reading_count", "number", "number of seated readings at the latest visit",
-              lambda p, on: len(bp_visit(p, on)) or None),
-        _fact("cardiac.nyha_class", "number", "NYHA heart-failure class (1-4)",
-              _attr("cardiac", "nyha_class")),
-        _fact("cardiac.uncontrolled_arrhythmia", _YES, "uncontrolled arrhythmia",
-              _attr("cardiac", "uncontrolled_arrhythmia")),
-        _fact("hepatic.child_pugh", "enum", "Child-Pugh class", _attr("hepatic", "child_pugh"),
-              ("A", "B", "C")),
-        _fact("hepatic.alt_x_uln", "number", "ALT as a multiple of its upper limit of normal",
-              _ratio("alt"), unit="x ULN"),
-        _fact("hepatic.ast_x_uln", "number", "AST as a multiple of its upper limit of normal",
-              _ratio("ast"), unit="x ULN"),
-        _fact("hepatic.bilirubin_x_uln", "number",
-              "total bilirubin as a multiple of its upper limit of normal", _ratio("bilirubin"),
-              unit="x ULN"),
-        _fact("screens.substance_use.result", "enum", "substance-use screen result (e.g. AUDIT-C/DAST-10)",
-              _attr("screens", "substance_use", "result"), ("negative", "positive")),
-        _fact("screens.psychosis_mania.current_psychotic_symptoms", _YES,
-              "current psychotic symptoms (psychosis/mania screen)",
-              _attr("screens", "psychosis_mania", "current_psychotic_symptoms")),
-        _fact("screens.psychosis_mania.past_psychotic_features", _YES,
-              "psychotic features in the past (psychosis/mania screen)",
-              _attr("screens", "psychosis_mania", "past_psychotic_features")),
-        _fact("screens.psychosis_mania.current_manic_or_mixed_episode", _YES,
-              "currently manic, hypomanic or mixed (psychosis/mania screen)",
-              _attr("screens", "psychosis_mania", "current_manic_or_mixed_episode")),
-        _fact("screens.suicide.active_ideation", _YES, "active suicidal ideation (suicide screen)",
-              _attr("screens", "suicide", "active_ideation")),
-        _fact("screens.suicide.plan", _YES, "suicidal ideation with a plan",
-              _attr("screens", "suicide", "plan")),
-        _fact("screens.suicide.intent", _YES, "suicidal ideation with intent",
-              _attr("screens", "suicide", "intent")),
+        _fact(
+            "capacity_to_consent", _YES, "has capacity to give informed consent", _attr("capacity_to_consent")
+        ),
+        _fact(
+            "thyroid_status",
+            "enum",
+            "control status of hyperthyroidism",
+            _attr("thyroid_status"),
+            ("controlled", "uncontrolled"),
+        ),
+        _fact(
+            "bp.mean_systolic",
+            "number",
+            "mean seated systolic BP of the latest visit within 30 days",
+            _bp_mean("systolic"),
+            unit="mmHg",
+        ),
+        _fact(
+            "bp.mean_diastolic",
+            "number",
+            "mean seated diastolic BP of the latest visit within 30 days",
+            _bp_mean("diastolic"),
+            unit="mmHg",
+        ),
+        _fact(
+            "bp.max_systolic",
+            "number",
+            "highest systolic reading (any position) within 30 days",
+            _bp_max("systolic"),
+            unit="mmHg",
+        ),
+        _fact(
+            "bp.max_diastolic",
+            "number",
+            "highest diastolic reading (any position) within 30 days",
+            _bp_max("diastolic"),
+            unit="mmHg",
+        ),
+        _fact(
+            "bp.visit_reading_count",
+            "number",
+            "number of seated readings at the latest visit",
+            lambda p, on: len(bp_visit(p, on)) or None,
+        ),
+        _fact(
+            "cardiac.nyha_class", "number", "NYHA heart-failure class (1-4)", _attr("cardiac", "nyha_class")
+        ),
+        _fact(
+            "cardiac.uncontrolled_arrhythmia",
+            _YES,
+            "uncontrolled arrhythmia",
+            _attr("cardiac", "uncontrolled_arrhythmia"),
+        ),
+        _fact(
+            "hepatic.child_pugh", "enum", "Child-Pugh class", _attr("hepatic", "child_pugh"), ("A", "B", "C")
+        ),
+        _fact(
+            "hepatic.alt_x_uln",
+            "number",
+            "ALT as a multiple of its upper limit of normal",
+            _ratio("alt"),
+            unit="x ULN",
+        ),
+        _fact(
+            "hepatic.ast_x_uln",
+            "number",
+            "AST as a multiple of its upper limit of normal",
+            _ratio("ast"),
+            unit="x ULN",
+        ),
+        _fact(
+            "hepatic.bilirubin_x_uln",
+            "number",
+            "total bilirubin as a multiple of its upper limit of normal",
+            _ratio("bilirubin"),
+            unit="x ULN",
+        ),
+        _fact(
+            "screens.substance_use.result",
+            "enum",
+            "substance-use screen result (e.g. AUDIT-C/DAST-10)",
+            _attr("screens", "substance_use", "result"),
+            ("negative", "positive"),
+        ),
+        _fact(
+            "screens.psychosis_mania.current_psychotic_symptoms",
+            _YES,
+            "current psychotic symptoms (psychosis/mania screen)",
+            _attr("screens", "psychosis_mania", "current_psychotic_symptoms"),
+        ),
+        _fact(
+            "screens.psychosis_mania.past_psychotic_features",
+            _YES,
+            "psychotic features in the past (psychosis/mania screen)",
+            _attr("screens", "psychosis_mania", "past_psychotic_features"),
+        ),
+        _fact(
+            "screens.psychosis_mania.current_manic_or_mixed_episode",
+            _YES,
+            "currently manic, hypomanic or mixed (psychosis/mania screen)",
+            _attr("screens", "psychosis_mania", "current_manic_or_mixed_episode"),
+        ),
+        _fact(
+            "screens.suicide.active_ideation",
+            _YES,
+            "active suicidal ideation (suicide screen)",
+            _attr("screens", "suicide", "active_ideation"),
+        ),
+        _fact(
+            "screens.suicide.plan", _YES, "suicidal ideation with a plan", _attr("screens", "suicide", "plan")
+        ),
+        _fact(
+            "screens.suicide.intent",
+            _YES,
+            "suicidal ideation with intent",
+            _attr("screens", "suicide", "intent"),
+        ),
         *[
             _fact(f"clinical.{name}", _YES, description, _attr("clinical", name))
             for name, description in [
@@ -210,9 +295,10 @@ FACTS: dict[str, FactSpec] = {
                 ("icp_history_resolved", "past raised-ICP condition, now treated or resolved"),
                 ("seizure_within_12_months", "a seizure in the last 12 months"),
                 ("budapest_criteria_documented", "Budapest criteria for CRPS documented"),
-                ("ketamine_uropathy_or_cholangiopathy",
-                 "past ketamine-associated uropathy, cystitis or cholangiopathy"),
-                ("anaphylaxis_to_ketamine", "documented anaphylaxis to ketamine or esketamine"),
+                (
+                    "ketamine_uropathy_or_cholangiopathy",
+                    "past ketamine-associated uropathy, cystitis or cholangiopathy",
+                ),
                 ("current_mood_stabilizer", "currently on an antimanic mood stabiliser"),
             ]
         ],
@@ -230,10 +316,17 @@ def _diagnoses(p: Patient, on: dt.date) -> list[Item] | None:
     return [
         Item(
             f"diagnoses[{i}]",
-            _label(f"{d.code}" + (f" {d.display}" if d.display else ""), d.status,
-                   f"onset {d.onset}" if d.onset else None),
-            {"code": (d.system, d.code), "system": d.system, "status": d.status,
-             "onset_days_ago": _days(on, d.onset)},
+            _label(
+                f"{d.code}" + (f" {d.display}" if d.display else ""),
+                d.status,
+                f"onset {d.onset}" if d.onset else None,
+            ),
+            {
+                "code": (d.system, d.code),
+                "system": d.system,
+                "status": d.status,
+                "onset_days_ago": _days(on, d.onset),
+            },
         )
         for i, d in enumerate(p.diagnoses)
     ]
@@ -245,12 +338,22 @@ def _trials(p: Patient, on: dt.date) -> list[Item] | None:
     return [
         Item(
             f"treatment_trials[{i}]",
-            _label(t.agent, t.category,
-                   f"{t.weeks_at_adequate_dose:g} wk" if t.weeks_at_adequate_dose is not None else None,
-                   t.outcome, t.episode and f"{t.episode} episode"),
-            {"agent": t.agent, "category": t.category, "adequate_dose": t.adequate_dose,
-             "weeks_at_adequate_dose": t.weeks_at_adequate_dose, "outcome": t.outcome,
-             "episode": t.episode, "completed": t.completed},
+            _label(
+                t.agent,
+                t.category,
+                f"{t.weeks_at_adequate_dose:g} wk" if t.weeks_at_adequate_dose is not None else None,
+                t.outcome,
+                t.episode and f"{t.episode} episode",
+            ),
+            {
+                "agent": t.agent,
+                "category": t.category,
+                "adequate_dose": t.adequate_dose,
+                "weeks_at_adequate_dose": t.weeks_at_adequate_dose,
+                "outcome": t.outcome,
+                "episode": t.episode,
+                "completed": t.completed,
+            },
         )
         for i, t in enumerate(p.treatment_trials)
     ]
@@ -262,12 +365,21 @@ def _substances(p: Patient, on: dt.date) -> list[Item] | None:
     return [
         Item(
             f"substance_use[{i}]",
-            _label(s.substance, "use disorder" if s.use_disorder else None,
-                   "misuse" if s.misuse else None, "in remission" if s.in_remission else None,
-                   f"last use {s.last_use}" if s.last_use else None),
-            {"substance": s.substance, "use_disorder": s.use_disorder, "misuse": s.misuse,
-             "in_remission": s.in_remission, "prescribed": s.prescribed,
-             "last_use_days_ago": _days(on, s.last_use)},
+            _label(
+                s.substance,
+                "use disorder" if s.use_disorder else None,
+                "misuse" if s.misuse else None,
+                "in remission" if s.in_remission else None,
+                f"last use {s.last_use}" if s.last_use else None,
+            ),
+            {
+                "substance": s.substance,
+                "use_disorder": s.use_disorder,
+                "misuse": s.misuse,
+                "in_remission": s.in_remission,
+                "prescribed": s.prescribed,
+                "last_use_days_ago": _days(on, s.last_use),
+            },
         )
         for i, s in enumerate(p.substance_use)
     ]
@@ -278,8 +390,11 @@ def _behaviours(p: Patient, on: dt.date) -> list[Item] | None:
     if screen is None or screen.behaviours is None:
         return None
     return [
-        Item(f"screens.suicide.behaviours[{i}]", _label(b.kind, b.date),
-             {"kind": b.kind, "days_ago": _days(on, b.date)})
+        Item(
+            f"screens.suicide.behaviours[{i}]",
+            _label(b.kind, b.date),
+            {"kind": b.kind, "days_ago": _days(on, b.date)},
+        )
         for i, b in enumerate(screen.behaviours)
     ]
 
@@ -288,8 +403,11 @@ def _medications(p: Patient, on: dt.date) -> list[Item] | None:
     if p.medications is None:
         return None
     return [
-        Item(f"medications[{i}]", _label(m.name, "current" if m.current else "past"),
-             {"name": m.name, "current": m.current, "daily_dose_mg": m.daily_dose_mg})
+        Item(
+            f"medications[{i}]",
+            _label(m.name, "current" if m.current else "past"),
+            {"name": m.name, "current": m.current, "daily_dose_mg": m.daily_dose_mg},
+        )
         for i, m in enumerate(p.medications)
     ]
 
@@ -298,8 +416,11 @@ def _allergies(p: Patient, on: dt.date) -> list[Item] | None:
     if p.allergies is None:
         return None
     return [
-        Item(f"allergies[{i}]", _label(a.substance, a.reaction),
-             {"substance": a.substance, "anaphylaxis": a.anaphylaxis})
+        Item(
+            f"allergies[{i}]",
+            _label(a.substance, a.reaction),
+            {"substance": a.substance, "anaphylaxis": a.anaphylaxis},
+        )
         for i, a in enumerate(p.allergies)
     ]
 
@@ -308,9 +429,16 @@ def _readings(p: Patient, on: dt.date) -> list[Item] | None:
     if p.bp_readings is None:
         return None
     return [
-        Item(f"bp_readings[{i}]", _label(f"{r.systolic:g}/{r.diastolic:g} mmHg", r.position, r.date),
-             {"systolic": r.systolic, "diastolic": r.diastolic, "position": r.position,
-              "days_ago": _days(on, r.date)})
+        Item(
+            f"bp_readings[{i}]",
+            _label(f"{r.systolic:g}/{r.diastolic:g} mmHg", r.position, r.date),
+            {
+                "systolic": r.systolic,
+                "diastolic": r.diastolic,
+                "position": r.position,
+                "days_ago": _days(on, r.date),
+            },
+        )
         for i, r in enumerate(p.bp_readings)
     ]
 
@@ -323,55 +451,118 @@ _STATUS = ("active", "historical", "ruled_out")
 COLLECTIONS: dict[str, CollectionSpec] = {
     c.name: c
     for c in [
-        CollectionSpec("diagnoses", "coded diagnoses", _fields(
-            FieldSpec("code", "code", "the diagnosis code (match it with in_value_set)"),
-            FieldSpec("system", "enum", "code system", ("icd10cm", "snomedct")),
-            FieldSpec("status", "enum", "active, historical or ruled out", _STATUS),
-            FieldSpec("onset_days_ago", "number", "days from onset to the screening date"),
-        ), _diagnoses),
-        CollectionSpec("treatment_trials", "prior drug trials and therapy courses", _fields(
-            FieldSpec("agent", "name", "drug or therapy name"),
-            FieldSpec("category", "enum", "treatment category",
-                      ("antidepressant", "augmentation", "antipsychotic", "mood_stabilizer",
-                       "bipolar_depression_agent", "gabapentinoid", "tca", "snri", "ssri",
-                       "neuropathic_agent", "migraine_preventive", "fibromyalgia_agent",
-                       "psychotherapy", "trauma_focused_psychotherapy", "erp", "rehabilitation",
-                       "exercise_programme", "ect", "rtms", "other")),
-            FieldSpec("adequate_dose", "boolean", "reached at least the minimum effective dose"),
-            FieldSpec("weeks_at_adequate_dose", "number", "weeks at an adequate dose"),
-            FieldSpec("outcome", "enum", "trial outcome",
-                      ("nonresponse", "partial_response", "response", "remission", "intolerance",
-                       "ongoing")),
-            FieldSpec("episode", "enum", "current or past episode", ("current", "past")),
-            FieldSpec("completed", "boolean", "therapy course completed"),
-        ), _trials),
-        CollectionSpec("substance_use", "substance-use entries", _fields(
-            FieldSpec("substance", "name", "substance"),
-            FieldSpec("use_disorder", "boolean", "meets criteria for a use disorder"),
-            FieldSpec("misuse", "boolean", "misuse (non-medical use)"),
-            FieldSpec("in_remission", "boolean", "use disorder in documented remission"),
-            FieldSpec("prescribed", "boolean", "prescribed use"),
-            FieldSpec("last_use_days_ago", "number", "days since last use"),
-        ), _substances),
-        CollectionSpec("suicidal_behaviours", "suicidal behaviours from the suicide screen", _fields(
-            FieldSpec("kind", "enum", "kind of behaviour",
-                      ("attempt", "interrupted_attempt", "aborted_attempt", "preparatory")),
-            FieldSpec("days_ago", "number", "days since the behaviour"),
-        ), _behaviours),
-        CollectionSpec("medications", "medications", _fields(
-            FieldSpec("name", "name", "generic name"),
-            FieldSpec("current", "boolean", "taken now"),
-            FieldSpec("daily_dose_mg", "number", "daily dose in mg"),
-        ), _medications),
-        CollectionSpec("allergies", "allergies and hypersensitivities", _fields(
-            FieldSpec("substance", "name", "substance"),
-            FieldSpec("anaphylaxis", "boolean", "anaphylactic reaction"),
-        ), _allergies),
-        CollectionSpec("bp_readings", "blood-pressure readings", _fields(
-            FieldSpec("systolic", "number", "systolic, mmHg"),
-            FieldSpec("diastolic", "number", "diastolic, mmHg"),
-            FieldSpec("position", "enum", "position", ("seated", "standing", "supine", "unspecified")),
-            FieldSpec("days_ago", "number", "days before the screening date"),
-        ), _readings),
+        CollectionSpec(
+            "diagnoses",
+            "coded diagnoses",
+            _fields(
+                FieldSpec("code", "code", "the diagnosis code (match it with in_value_set)"),
+                FieldSpec("system", "enum", "code system", ("icd10cm", "snomedct")),
+                FieldSpec("status", "enum", "active, historical or ruled out", _STATUS),
+                FieldSpec("onset_days_ago", "number", "days from onset to the screening date"),
+            ),
+            _diagnoses,
+        ),
+        CollectionSpec(
+            "treatment_trials",
+            "prior drug trials and therapy courses",
+            _fields(
+                FieldSpec("agent", "name", "drug or therapy name"),
+                FieldSpec(
+                    "category",
+                    "enum",
+                    "treatment category",
+                    (
+                        "antidepressant",
+                        "augmentation",
+                        "antipsychotic",
+                        "mood_stabilizer",
+                        "bipolar_depression_agent",
+                        "gabapentinoid",
+                        "tca",
+                        "snri",
+                        "ssri",
+                        "neuropathic_agent",
+                        "migraine_preventive",
+                        "fibromyalgia_agent",
+                        "psychotherapy",
+                        "trauma_focused_psychotherapy",
+                        "erp",
+                        "rehabilitation",
+                        "exercise_programme",
+                        "ect",
+                        "rtms",
+                        "other",
+                    ),
+                ),
+                FieldSpec("adequate_dose", "boolean", "reached at least the minimum effective dose"),
+                FieldSpec("weeks_at_adequate_dose", "number", "weeks at an adequate dose"),
+                FieldSpec(
+                    "outcome",
+                    "enum",
+                    "trial outcome",
+                    ("nonresponse", "partial_response", "response", "remission", "intolerance", "ongoing"),
+                ),
+                FieldSpec("episode", "enum", "current or past episode", ("current", "past")),
+                FieldSpec("completed", "boolean", "therapy course completed"),
+            ),
+            _trials,
+        ),
+        CollectionSpec(
+            "substance_use",
+            "substance-use entries",
+            _fields(
+                FieldSpec("substance", "name", "substance"),
+                FieldSpec("use_disorder", "boolean", "meets criteria for a use disorder"),
+                FieldSpec("misuse", "boolean", "misuse (non-medical use)"),
+                FieldSpec("in_remission", "boolean", "use disorder in documented remission"),
+                FieldSpec("prescribed", "boolean", "prescribed use"),
+                FieldSpec("last_use_days_ago", "number", "days since last use"),
+            ),
+            _substances,
+        ),
+        CollectionSpec(
+            "suicidal_behaviours",
+            "suicidal behaviours from the suicide screen",
+            _fields(
+                FieldSpec(
+                    "kind",
+                    "enum",
+                    "kind of behaviour",
+                    ("attempt", "interrupted_attempt", "aborted_attempt", "preparatory"),
+                ),
+                FieldSpec("days_ago", "number", "days since the behaviour"),
+            ),
+            _behaviours,
+        ),
+        CollectionSpec(
+            "medications",
+            "medications",
+            _fields(
+                FieldSpec("name", "name", "generic name"),
+                FieldSpec("current", "boolean", "taken now"),
+                FieldSpec("daily_dose_mg", "number", "daily dose in mg"),
+            ),
+            _medications,
+        ),
+        CollectionSpec(
+            "allergies",
+            "allergies and hypersensitivities",
+            _fields(
+                FieldSpec("substance", "name", "substance"),
+                FieldSpec("anaphylaxis", "boolean", "anaphylactic reaction"),
+            ),
+            _allergies,
+        ),
+        CollectionSpec(
+            "bp_readings",
+            "blood-pressure readings",
+            _fields(
+                FieldSpec("systolic", "number", "systolic, mmHg"),
+                FieldSpec("diastolic", "number", "diastolic, mmHg"),
+                FieldSpec("position", "enum", "position", ("seated", "standing", "supine", "unspecified")),
+                FieldSpec("days_ago", "number", "days before the screening date"),
+            ),
+            _readings,
+        ),
     ]
 }

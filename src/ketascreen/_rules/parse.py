@@ -212,7 +212,17 @@ def parse_condition(ctx: ParseContext, data: Any, path: Path) -> Cond | None:
             ctx.problem(sub, "KS304", "`rule` takes a rule id")
             return None
         return RuleRef(body, loc)
-    if key in ("known", "missing", "asserted"):
+    if key == "asserted":
+        ctx.problem(
+            sub,
+            "KS304",
+            "`asserted` is not supported: it reads an unrecorded fact as false, "
+            "which would let missing data make a patient eligible",
+            f"write {{fact: {body}, eq: true}} (unknown when not recorded), and require the fact "
+            "only where it matters, e.g. all: [{rule: <context>}, {fact: ..., eq: true}]",
+        )
+        return None
+    if key in ("known", "missing"):
         return _parse_known(ctx, key, body, sub, loc)
     if key == "exists":
         return _parse_count_body(ctx, body, sub, "ge", 1, loc)
@@ -225,20 +235,11 @@ def _parse_known(ctx: ParseContext, key: str, name: Any, path: Path, loc: str) -
     if not isinstance(name, str):
         ctx.problem(path, "KS304", f"`{key}` takes a fact name")
         return None
-    if name not in FACTS and (key == "asserted" or name not in COLLECTIONS):
-        names = list(FACTS) + ([] if key == "asserted" else list(COLLECTIONS))
-        ctx.problem(path, "KS301", f"unknown fact {name!r}", did_you_mean(name, names))
+    if name not in FACTS and name not in COLLECTIONS:
+        ctx.problem(path, "KS301", f"unknown fact {name!r}", did_you_mean(name, [*FACTS, *COLLECTIONS]))
         return None
     known = Known(name, loc)
-    if key == "known":
-        return known
-    if key == "missing":
-        return Not(known, loc)
-    if FACTS[name].type != "boolean":
-        ctx.problem(path, "KS303", f"`asserted` needs a boolean fact; {name!r} is {FACTS[name].type}")
-        return None
-    # "recorded and true": false (not unknown) when the fact is not recorded.
-    return All((known, Compare(name, "eq", True, loc)), loc)
+    return known if key == "known" else Not(known, loc)
 
 
 def _parse_comparison(ctx: ParseContext, data: dict[str, Any], path: Path, key: str, loc: str) -> Cond | None:

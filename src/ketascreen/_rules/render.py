@@ -51,16 +51,6 @@ def _cond(cond: Cond, top: bool = False) -> str:
         return f"not {_cond(cond.item)}"
     if isinstance(cond, All | Any_):
         items = cond.items
-        if (
-            isinstance(cond, All)
-            and len(items) == 2
-            and isinstance(items[0], Known)
-            and isinstance(items[1], Compare)
-            and items[1].fact == items[0].fact
-            and items[1].op == "eq"
-            and items[1].value is True
-        ):
-            return f"asserted({items[0].fact})"
         joined = (" and " if isinstance(cond, All) else " or ").join(_cond(c) for c in items)
         return joined if top or len(items) == 1 else f"({joined})"
     return _count(cond)

@@ -325,7 +325,6 @@ def _clinical(complete: bool) -> st.SearchStrategy[ClinicalFindings]:
         seizure_within_12_months=b,
         budapest_criteria_documented=b,
         ketamine_uropathy_or_cholangiopathy=b,
-        anaphylaxis_to_ketamine=b,
         current_mood_stabilizer=b,
     )
 
@@ -405,7 +404,8 @@ def _base_patient(ruleset: RuleSet, on: dt.date, complete: bool) -> st.SearchStr
             birth_date=birth if record in ("both", "birth_date") else None,
             age_years=_age_on(birth, on) if record in ("both", "age_years") else None,
             sex=sex,
-            pregnancy_status=draw(pregnancy[sex == "male"]),
+            # "pregnant" contradicts male sex or no reproductive potential (the model rejects it)
+            pregnancy_status=draw(pregnancy[sex == "male" or values.get("reproductive_potential") is False]),
             **values,
         )
 
@@ -477,7 +477,10 @@ def _force_exclusion(
     def apply(draw: st.DrawFn, p: Patient) -> Patient:
         if name == "pregnancy":
             sex = draw(st.sampled_from(["female", None]))
-            return p.model_copy(update={"pregnancy_status": "pregnant", "sex": sex})
+            potential = None if p.reproductive_potential is False else p.reproductive_potential
+            return p.model_copy(
+                update={"pregnancy_status": "pregnant", "sex": sex, "reproductive_potential": potential}
+            )
         if name == "age_under_18":
             return p.model_copy(update={"age_years": draw(st.integers(12, 17)), "birth_date": None})
         if name == "primary_psychotic_disorder":

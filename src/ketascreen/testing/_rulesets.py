@@ -165,7 +165,7 @@ def conditions(
     list with item conditions, `diagnosis:`, `medication:`, `all`/`any`/`not`, and `rule:`
     references to `rule_ids`.
 
-    `monotone=True` leaves out `known`, `missing` and `asserted`, which are two-valued by design
+    `monotone=True` leaves out `known`, `missing` and "recorded and true" guards, two-valued by design
     (a missing value makes them false, not unknown); every other condition can only move from
     met/not met to unknown when data is removed.
     """
@@ -181,7 +181,8 @@ def conditions(
         names = [f.name for f in facts] + sorted(COLLECTIONS)
         leaves += [
             st.builds(lambda k, n: {k: n}, st.sampled_from(["known", "missing"]), st.sampled_from(names)),
-            st.sampled_from(booleans).map(lambda n: {"asserted": n}),
+            # "recorded and true": two-valued, like known/missing
+            st.sampled_from(booleans).map(lambda n: {"all": [{"known": n}, {"fact": n, "eq": True}]}),
         ]
     if rule_ids:
         leaves.append(st.sampled_from(rule_ids).map(lambda r: {"rule": r}))
