@@ -91,6 +91,7 @@ class Screener:
                 "verdict_class": r.verdict_class,
                 "status": results[r.id].status.value,
                 "unrecorded": results[r.id].unrecorded,
+                "unknown_facts": results[r.id].unknown_facts,
             }
             for r in rules
         ]

@@ -107,7 +107,8 @@ class Verdict(_Frozen):
 
 
 def decide(findings: list[dict[str, Any]]) -> tuple[Outcome, tuple[str, ...], set[str]]:
-    """Apply the truth table. `findings` carry rule_id, verdict_class, status, unrecorded.
+    """Apply the truth table. `findings` carry rule_id, verdict_class, status, unrecorded
+    (every fact read but not recorded) and unknown_facts (the facts that make it unknown).
 
     Returns the outcome, the determining reason ids (sorted), and the ids of the findings that
     are determining (the reasons that are rules, plus the unknown rules behind insufficient_data).
@@ -133,6 +134,6 @@ def decide(findings: list[dict[str, Any]]) -> tuple[Outcome, tuple[str, ...], se
         if f["verdict_class"] == "missing_data" and f["status"] == "met"
         for m in f["unrecorded"]
     }
-    uncovered = [f for f in unknown if not named.intersection(f["unrecorded"])]
+    uncovered = [f for f in unknown if not named.intersection(f["unknown_facts"])]
     reasons = review + ([INSUFFICIENT_DATA] if uncovered else [])
     return "needs_review", tuple(reasons), set(review) | {f["rule_id"] for f in uncovered}

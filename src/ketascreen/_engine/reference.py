@@ -38,8 +38,13 @@ class Evidence:
 class RuleResult:
     status: Tri
     evidence: tuple[Evidence, ...]
-    missing: tuple[str, ...]  # data that would settle an unknown rule (empty unless unknown)
-    unrecorded: frozenset[str]  # facts and lists read that were not (fully) recorded
+    missing: tuple[str, ...]  # data paths that would settle an unknown rule (empty unless unknown)
+    unknown_facts: frozenset[str]  # the facts and lists that make it unknown (empty unless unknown)
+    unrecorded: frozenset[str]  # every fact and list it read that was not (fully) recorded
+
+
+Gaps = tuple[dict[str, None], frozenset[str]]  # (data paths that would settle, unknown facts)
+_NO_GAPS: Gaps = ({}, frozenset())
 
 
 class ReferenceEvaluator:
@@ -58,15 +63,11 @@ class ReferenceEvaluator:
     def _rule(self, rule_id: str, facts: Facts, results: dict[str, RuleResult]) -> RuleResult:
         if rule_id not in results:
             evidence: dict[tuple[str, str], Evidence] = {}
-            missing: dict[str, None] = {}
             unrecorded: set[str] = set()
             cond = self.plan.ruleset.by_id[rule_id].when
-            status = self._eval(cond, facts, results, evidence, missing, unrecorded)
+            status, (settle, unknown) = self._eval(cond, facts, results, evidence, unrecorded)
             results[rule_id] = RuleResult(
-                status,
-                tuple(evidence.values()),
-                tuple(missing) if status is Tri.UNKNOWN else (),
-                frozenset(unrecorded),
+                status, tuple(evidence.values()), tuple(settle), unknown, frozenset(unrecorded)
             )
         return results[rule_id]
 
@@ -76,22 +77,31 @@ class ReferenceEvaluator:
         facts: Facts,
         results: dict[str, RuleResult],
         evidence: dict[tuple[str, str], Evidence],
-        missing: dict[str, None],
         unrecorded: set[str],
-    ) -> Tri:
+    ) -> tuple[Tri, Gaps]:
+        """A node's status and, when it is unknown, the gaps behind it: only the gaps of unknown
+        branches count (a branch that is false despite a gap does not need that data)."""
         if isinstance(cond, All | Any_):
             # Evaluate every branch (no short-circuit) so the evidence shows all that was read.
-            values = [self._eval(c, facts, results, evidence, missing, unrecorded) for c in cond.items]
-            return Tri.all(values) if isinstance(cond, All) else Tri.any(values)
+            parts = [self._eval(c, facts, results, evidence, unrecorded) for c in cond.items]
+            status = (Tri.all if isinstance(cond, All) else Tri.any)([p[0] for p in parts])
+            if status is not Tri.UNKNOWN:
+                return status, _NO_GAPS
+            settle: dict[str, None] = {}
+            unknown: set[str] = set()
+            for part_status, (part_settle, part_unknown) in parts:
+                if part_status is Tri.UNKNOWN:
+                    settle.update(part_settle)
+                    unknown |= part_unknown
+            return status, (settle, frozenset(unknown))
         if isinstance(cond, Not):
-            return ~self._eval(cond.item, facts, results, evidence, missing, unrecorded)
+            status, gaps = self._eval(cond.item, facts, results, evidence, unrecorded)
+            return ~status, gaps
         if isinstance(cond, RuleRef):
             ref = self._rule(cond.rule_id, facts, results)
             evidence[("rule", cond.rule_id)] = Evidence(f"rule:{cond.rule_id}", ref.status.value)
-            for m in ref.missing:
-                missing[m] = None
             unrecorded.update(ref.unrecorded)
-            return ref.status
+            return ref.status, (dict.fromkeys(ref.missing), ref.unknown_facts)
         if isinstance(cond, Known):
             if cond.fact in COLLECTIONS:
                 size = facts.list_sizes.get(cond.fact)
@@ -100,45 +110,36 @@ class ReferenceEvaluator:
                 )
                 if size is None:
                     unrecorded.add(cond.fact)
-                return Tri.FALSE if size is None else Tri.TRUE
+                return (Tri.FALSE if size is None else Tri.TRUE), _NO_GAPS
             value = facts.scalars.get(cond.fact)
             evidence[("fact", cond.fact)] = Evidence(cond.fact, value)
             if value is None:
                 unrecorded.add(cond.fact)
-            return Tri.FALSE if value is None else Tri.TRUE
+            return (Tri.FALSE if value is None else Tri.TRUE), _NO_GAPS
         if isinstance(cond, Compare):
             value = facts.scalars.get(cond.fact)
             evidence[("fact", cond.fact)] = Evidence(cond.fact, value)
             if value is None:
-                missing[FACTS[cond.fact].settled_by] = None
                 unrecorded.add(cond.fact)
-                return Tri.UNKNOWN
-            return Tri.TRUE if compare(value, cond.op, cond.value) else Tri.FALSE
-        return self._count(cond, facts, evidence, missing, unrecorded)
+                return Tri.UNKNOWN, ({FACTS[cond.fact].settled_by: None}, frozenset({cond.fact}))
+            return (Tri.TRUE if compare(value, cond.op, cond.value) else Tri.FALSE), _NO_GAPS
+        return self._count(cond, facts, evidence, unrecorded)
 
     def _count(
-        self,
-        cond: Count,
-        facts: Facts,
-        evidence: dict[tuple[str, str], Evidence],
-        missing: dict[str, None],
-        unrecorded: set[str],
-    ) -> Tri:
+        self, cond: Count, facts: Facts, evidence: dict[tuple[str, str], Evidence], unrecorded: set[str]
+    ) -> tuple[Tri, Gaps]:
         index = self.plan.index_of(cond)
         agg = facts.aggregates.get(index)
         key = ("agg", str(index))
         if agg is None:
             evidence[key] = Evidence(cond.collection, None, self._where[index].strip())
-            missing[cond.collection] = None
             unrecorded.add(cond.collection)
-            return Tri.UNKNOWN
+            return Tri.UNKNOWN, ({cond.collection: None}, frozenset({cond.collection}))
         status = count_status(cond.op, cond.value, agg.lo, agg.hi)
         counted = f"{agg.lo}" if agg.lo == agg.hi else f"{agg.lo}-{agg.hi}"
-        detail = counted + self._where[index]
         value = list(agg.matched) + [f"{label} (?)" for label in agg.possible]
-        evidence[key] = Evidence(cond.collection, value, detail)
-        if status is Tri.UNKNOWN:
-            unrecorded.add(cond.collection)
-            for path in agg.unknown_fields:
-                missing[path] = None
-        return status
+        evidence[key] = Evidence(cond.collection, value, counted + self._where[index])
+        if status is not Tri.UNKNOWN:
+            return status, _NO_GAPS
+        unrecorded.add(cond.collection)
+        return status, (dict.fromkeys(agg.unknown_fields), frozenset({cond.collection}))
