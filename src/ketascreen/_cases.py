@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, m
 from ketascreen._rules.ast import All, Any_, Compare, Cond, Known, Not, RuleRef
 from ketascreen._rules.load import Rule, RuleSet
 from ketascreen._rules.parse import did_you_mean
-from ketascreen._rules.yaml_source import Located, YamlProblem, load_yaml
+from ketascreen._rules.yaml_source import Located, YamlProblem, read_yaml_file
 from ketascreen._screener import Engine, Screener, _data_path, load_ruleset
 from ketascreen._verdict import INSUFFICIENT_DATA, Outcome, Status, Verdict
 from ketascreen.errors import CaseError, PatientDataError, Problem
@@ -239,15 +239,9 @@ def load_cases(ruleset: RuleSet, folder: str | Path | None = None) -> list[Case]
     bases: dict[str, _Base] = {}
     for file in files:
         try:
-            located = load_yaml(file.read_text(encoding="utf-8"), str(file))
+            located = read_yaml_file(file, code="KS601")
         except YamlProblem as exc:
             problems.append(exc.problem)
-            continue
-        except UnicodeDecodeError:
-            problems.append(Problem(f"{file}:1:1", "KS601", "file is not UTF-8 text"))
-            continue
-        except OSError as exc:
-            problems.append(Problem(str(file), "KS601", f"cannot read file: {exc.strerror}"))
             continue
         if located.data is None:
             continue

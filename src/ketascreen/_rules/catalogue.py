@@ -12,10 +12,20 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
 
 from ketascreen.errors import PatientDataError, Problem
-from ketascreen.model import BloodPressureReading, Patient
+from ketascreen.model import (
+    BloodPressureReading,
+    Diagnosis,
+    HepaticStatus,
+    Patient,
+    SubstanceUseScreen,
+    SuicidalBehaviour,
+    TreatmentTrial,
+)
 
 FactType = Literal["number", "boolean", "enum"]
 FieldType = Literal["number", "boolean", "enum", "name", "code"]
@@ -62,6 +72,13 @@ class CollectionSpec:
     description: str
     fields: dict[str, FieldSpec]
     items: Callable[[Patient, dt.date], list[Item] | None] = field(repr=False)
+
+
+def _choices(model: type[BaseModel], name: str) -> tuple[str, ...]:
+    """The values of a `Literal` field of the patient model, so the catalogue cannot drift from it."""
+    annotation = model.model_fields[name].annotation
+    parts = (annotation,) if get_origin(annotation) is Literal else get_args(annotation)
+    return tuple(v for part in parts if get_origin(part) is Literal for v in get_args(part))
 
 
 def _days(on: dt.date, when: dt.date | None) -> int | None:
@@ -155,13 +172,13 @@ FACTS: dict[str, FactSpec] = {
     f.name: f
     for f in [
         _fact("age_years", "number", "age in whole years on the screening date", age_years, unit="years"),
-        _fact("sex", "enum", "sex", _attr("sex"), ("female", "male", "other")),
+        _fact("sex", "enum", "sex", _attr("sex"), _choices(Patient, "sex")),
         _fact(
             "pregnancy_status",
             "enum",
             "documented pregnancy status",
             _attr("pregnancy_status"),
-            ("pregnant", "not_pregnant"),
+            _choices(Patient, "pregnancy_status"),
         ),
         _fact("breastfeeding", _YES, "currently breastfeeding", _attr("breastfeeding")),
         _fact(
@@ -179,7 +196,7 @@ FACTS: dict[str, FactSpec] = {
             "enum",
             "control status of hyperthyroidism",
             _attr("thyroid_status"),
-            ("controlled", "uncontrolled"),
+            _choices(Patient, "thyroid_status"),
         ),
         _fact(
             "bp.mean_systolic",
@@ -225,7 +242,11 @@ FACTS: dict[str, FactSpec] = {
             _attr("cardiac", "uncontrolled_arrhythmia"),
         ),
         _fact(
-            "hepatic.child_pugh", "enum", "Child-Pugh class", _attr("hepatic", "child_pugh"), ("A", "B", "C")
+            "hepatic.child_pugh",
+            "enum",
+            "Child-Pugh class",
+            _attr("hepatic", "child_pugh"),
+            _choices(HepaticStatus, "child_pugh"),
         ),
         _fact(
             "hepatic.alt_x_uln",
@@ -253,7 +274,7 @@ FACTS: dict[str, FactSpec] = {
             "enum",
             "substance-use screen result (e.g. AUDIT-C/DAST-10)",
             _attr("screens", "substance_use", "result"),
-            ("negative", "positive"),
+            _choices(SubstanceUseScreen, "result"),
         ),
         _fact(
             "screens.psychosis_mania.current_psychotic_symptoms",
@@ -447,7 +468,6 @@ def _fields(*specs: FieldSpec) -> dict[str, FieldSpec]:
     return {s.name: s for s in specs}
 
 
-_STATUS = ("active", "historical", "ruled_out")
 COLLECTIONS: dict[str, CollectionSpec] = {
     c.name: c
     for c in [
@@ -456,8 +476,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             "coded diagnoses",
             _fields(
                 FieldSpec("code", "code", "the diagnosis code (match it with in_value_set)"),
-                FieldSpec("system", "enum", "code system", ("icd10cm", "snomedct")),
-                FieldSpec("status", "enum", "active, historical or ruled out", _STATUS),
+                FieldSpec("system", "enum", "code system", _choices(Diagnosis, "system")),
+                FieldSpec("status", "enum", "active, historical or ruled out", _choices(Diagnosis, "status")),
                 FieldSpec("onset_days_ago", "number", "days from onset to the screening date"),
             ),
             _diagnoses,
@@ -471,28 +491,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                     "category",
                     "enum",
                     "treatment category",
-                    (
-                        "antidepressant",
-                        "augmentation",
-                        "antipsychotic",
-                        "mood_stabilizer",
-                        "bipolar_depression_agent",
-                        "gabapentinoid",
-                        "tca",
-                        "snri",
-                        "ssri",
-                        "neuropathic_agent",
-                        "migraine_preventive",
-                        "fibromyalgia_agent",
-                        "psychotherapy",
-                        "trauma_focused_psychotherapy",
-                        "erp",
-                        "rehabilitation",
-                        "exercise_programme",
-                        "ect",
-                        "rtms",
-                        "other",
-                    ),
+                    _choices(TreatmentTrial, "category"),
                 ),
                 FieldSpec("adequate_dose", "boolean", "reached at least the minimum effective dose"),
                 FieldSpec("weeks_at_adequate_dose", "number", "weeks at an adequate dose"),
@@ -500,9 +499,9 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                     "outcome",
                     "enum",
                     "trial outcome",
-                    ("nonresponse", "partial_response", "response", "remission", "intolerance", "ongoing"),
+                    _choices(TreatmentTrial, "outcome"),
                 ),
-                FieldSpec("episode", "enum", "current or past episode", ("current", "past")),
+                FieldSpec("episode", "enum", "current or past episode", _choices(TreatmentTrial, "episode")),
                 FieldSpec("completed", "boolean", "therapy course completed"),
             ),
             _trials,
@@ -528,7 +527,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                     "kind",
                     "enum",
                     "kind of behaviour",
-                    ("attempt", "interrupted_attempt", "aborted_attempt", "preparatory"),
+                    _choices(SuicidalBehaviour, "kind"),
                 ),
                 FieldSpec("days_ago", "number", "days since the behaviour"),
             ),
@@ -559,7 +558,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             _fields(
                 FieldSpec("systolic", "number", "systolic, mmHg"),
                 FieldSpec("diastolic", "number", "diastolic, mmHg"),
-                FieldSpec("position", "enum", "position", ("seated", "standing", "supine", "unspecified")),
+                FieldSpec("position", "enum", "position", _choices(BloodPressureReading, "position")),
                 FieldSpec("days_ago", "number", "days before the screening date"),
             ),
             _readings,

@@ -22,7 +22,7 @@ from ketascreen._rules.ast import Cond, RuleRef, walk
 from ketascreen._rules.parse import ParseContext, did_you_mean, parse_condition
 from ketascreen._rules.schema import RuleFile, RuleSetMeta, RuleSpec, Source
 from ketascreen._rules.valuesets import IcdEntry, ValueSet, icd_entry_problem
-from ketascreen._rules.yaml_source import Located, Path, YamlProblem, load_yaml
+from ketascreen._rules.yaml_source import Located, Path, YamlProblem, read_yaml_file
 from ketascreen.errors import Problem, RuleSetError
 
 RESERVED_IDS = frozenset({"insufficient_data"})
@@ -110,14 +110,7 @@ def _read_layer(path: FsPath, problems: list[Problem]) -> _Layer:
     for file in files:
         layer.files.append(file)
         try:
-            text = file.read_text(encoding="utf-8")
-            located = load_yaml(text, str(file))
-        except UnicodeDecodeError:
-            problems.append(Problem(f"{file}:1:1", "KS101", "file is not UTF-8 text"))
-            continue
-        except OSError as exc:
-            problems.append(Problem(str(file), "KS101", f"cannot read file: {exc.strerror}"))
-            continue
+            located = read_yaml_file(file, code="KS101")
         except YamlProblem as exc:
             problems.append(exc.problem)
             continue

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
@@ -69,6 +70,18 @@ class YamlProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
+
+
+def read_yaml_file(file: FsPath, *, code: str) -> Located:
+    """Read and parse one YAML file. Every failure is a `YamlProblem`; an unreadable file gets
+    `code` (the caller's code family), a parse failure its KS1xx code."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlProblem(Problem(f"{file}:1:1", code, "file is not UTF-8 text")) from exc
+    except OSError as exc:
+        raise YamlProblem(Problem(str(file), code, f"cannot read file: {exc.strerror}")) from exc
+    return load_yaml(text, str(file))
 
 
 def load_yaml(text: str, file: str) -> Located:
