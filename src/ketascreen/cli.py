@@ -34,7 +34,12 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ketascreen", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ketascreen",
+        description="Screen patients for IV ketamine infusion therapy and explain every verdict.",
+        epilog="Exit codes: 0 ran; 1 patient-input error; 2 rule-set or case-file error (or usage); "
+        "3 engine failure; 4 golden case failed or coverage under the threshold (test).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     screen = sub.add_parser("screen", help="screen patient files (YAML/JSON) and explain the verdicts")
     screen.add_argument("paths", nargs="+", type=Path, help="patient files, or folders of them")
