@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ import ketascreen._engine.reference as reference_module
 import ketascreen._rules.catalogue as catalogue
 import ketascreen._rules.valuesets as valuesets
 import ketascreen._screener as screener_module
+from ketascreen._rules.yaml_source import Located
 from ketascreen.testing import patients, screening_dates
 from tests.properties import (
     test_absolute_exclusion,
@@ -32,6 +34,7 @@ from tests.properties import (
     test_less_information,
     test_loader_fuzz,
     test_order,
+    test_round_trip,
     test_safety_flags,
 )
 from tests.properties._support import default_screener, rs
@@ -143,6 +146,22 @@ def test_4_nondeterministic_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+def test_5_yaml_1_1_patient_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The trap the located loader exists to avoid: YAML 1.1 reads `yes`, `off`, `~` and `null`
+    # as booleans and None, so an id like "yes" would come back as True.
+    def yaml_1_1(text: str, file: str) -> Located:
+        return Located(data=yaml.safe_load(text), file=file)
+
+    monkeypatch.setattr(screener_module, "load_yaml", yaml_1_1)
+    _search(
+        st.tuples(patients(ruleset=rs()), test_round_trip.ids),
+        lambda args: fails(
+            getattr(test_round_trip.test_patient_yaml, "hypothesis").inner_test,  # noqa: B009
+            *args,
+        ),
+    )
+
+
 def test_6_reference_evaluator_off_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     original = getattr(reference_module, "compare")  # noqa: B009
 
