@@ -111,6 +111,14 @@ def test_contradictory_pregnancy_is_rejected(record: dict[str, object]) -> None:
     ks.parse_patient({**record, "pregnancy_status": "not_pregnant"})
 
 
+@pytest.mark.parametrize("text", ["a\x85b", "line\nbreak", "tab\there", "sep\u2028", "\x00"])
+def test_text_must_be_one_printable_line(text: str) -> None:
+    with pytest.raises(ks.PatientDataError) as info:
+        ks.parse_patient({"id": text, "medications": [{"name": text}]})
+    assert {p.location for p in info.value.problems} == {"id", "medications[0].name"}
+    assert all(p.message == "text must be one line of printable characters" for p in info.value.problems)
+
+
 def test_not_a_mapping() -> None:
     with pytest.raises(ks.PatientDataError):
         ks.parse_patient([1, 2])

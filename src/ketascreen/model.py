@@ -48,7 +48,10 @@ __all__ = [
 ]
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+# Text fields hold one line of printable text: control characters and line/paragraph separators
+# are data errors, and YAML 1.1 readers fold U+0085/U+2028/U+2029 into spaces on the way back.
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
 
 CODE_SYSTEMS = ("icd10cm", "snomedct")
 _ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -238,7 +241,7 @@ class ClinicalFindings(_Frozen):
 class Patient(_Frozen):
     """Everything the screening rules read. See the module docstring for the conventions."""
 
-    id: Annotated[StrictStr, Field(min_length=1, max_length=128)] | None = None
+    id: Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=PRINTABLE)] | None = None
     birth_date: dt.date | None = None
     age_years: Annotated[int, Field(strict=True, ge=0, le=130)] | None = None
     sex: Literal["female", "male", "other"] | None = None
@@ -303,6 +306,9 @@ def problems_from_validation(exc: ValidationError, prefix: str = "") -> list[Pro
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         hint = None
+        if err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == PRINTABLE:
+            message = "text must be one line of printable characters"
+            hint = "remove control characters and line breaks"
         if err["type"] == "extra_forbidden":
             message = "unknown field"
             hint = "check the spelling against schemas/patient.schema.json"
