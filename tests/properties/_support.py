@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -137,3 +138,10 @@ def value_set_source() -> ks.RuleSet:
     }
     with tempfile.TemporaryDirectory() as tmp:
         return load_rules(write_ruleset(data, tmp))
+
+
+def hang_timeout() -> pytest.MarkDecorator:
+    """A per-test timeout that catches a hang: 240 s for the CI profile, two hours for the
+    thorough one (10,000 examples take minutes, and a fixed 240 s would cut them off)."""
+    thorough = os.environ.get("KETASCREEN_HYPOTHESIS_PROFILE") == "thorough"
+    return pytest.mark.timeout(7200 if thorough else 240)

@@ -12,14 +12,13 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 import ketascreen as ks
 from ketascreen.testing import rulesets
-from tests.properties._support import scratch
+from tests.properties._support import hang_timeout, scratch
 
 scalars = st.one_of(
     st.none(),
@@ -143,7 +142,7 @@ def check(path: Path) -> None:
         screener.close()
 
 
-@pytest.mark.timeout(240)
+@hang_timeout()
 @given(texts)
 def test_text_never_crashes_the_loader(text: str) -> None:
     with scratch() as tmp:
@@ -152,7 +151,7 @@ def test_text_never_crashes_the_loader(text: str) -> None:
         check(path)
 
 
-@pytest.mark.timeout(240)
+@hang_timeout()
 @given(st.binary(max_size=400))
 def test_bytes_never_crash_the_loader(raw: bytes) -> None:
     with scratch() as tmp:
