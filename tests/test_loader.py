@@ -203,3 +203,10 @@ def test_content_hash_changes_with_content(tmp_path: Path) -> None:
     h1 = load_rules(tmp_path).content_hash
     (tmp_path / "rules.yaml").write_text("rules:\n" + rule("a", "{fact: age_years, lt: 17}"))
     assert load_rules(tmp_path).content_hash != h1
+
+
+def test_keys_that_look_like_pydantic_tags_are_located(tmp_path: Path) -> None:
+    # Found by the loader fuzz property: a key containing "[" used to vanish from the location
+    # (it was taken for one of pydantic's validator tags) and the error report crashed.
+    write_ruleset(tmp_path, "rules: []\n", meta=META + '"0[": 1\n')
+    assert load_problems(tmp_path) == [("ruleset.yaml:8:7", "KS201")]

@@ -46,7 +46,7 @@ from ketascreen._rules.yaml_source import Located, YamlProblem, read_yaml_file
 from ketascreen._screener import Engine, Screener, _data_path, load_ruleset
 from ketascreen._verdict import INSUFFICIENT_DATA, Outcome, Status, Verdict
 from ketascreen.errors import CaseError, PatientDataError, Problem
-from ketascreen.model import Patient, parse_patient
+from ketascreen.model import Patient, data_loc, parse_patient
 
 STATUSES: tuple[Status, ...] = ("met", "not_met", "unknown")
 
@@ -199,11 +199,11 @@ def _case_files(folder: Path) -> list[Path]:
 
 
 def _structure_problems(
-    exc: ValidationError, located: Located, prefix: tuple[str | int, ...]
+    exc: ValidationError, located: Located, data: Any, prefix: tuple[str | int, ...]
 ) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        loc = prefix + data_loc(data, tuple(err["loc"]))
         message = err["msg"].removeprefix("Value error, ")
         code, hint = "KS601", None
         if err["type"] == "extra_forbidden":
@@ -253,7 +253,7 @@ def load_cases(ruleset: RuleSet, folder: str | Path | None = None) -> list[Case]
         try:
             spec = CaseFileSpec.model_validate(located.data)
         except ValidationError as exc:
-            problems.extend(_structure_problems(exc, located, ()))
+            problems.extend(_structure_problems(exc, located, located.data, ()))
             continue
         for name, data in spec.bases.items():
             where = located.where(("bases", name))
@@ -272,7 +272,7 @@ def load_cases(ruleset: RuleSet, folder: str | Path | None = None) -> list[Case]
             try:
                 case = CaseSpec.model_validate(raw)
             except ValidationError as exc:
-                problems.extend(_structure_problems(exc, located, ("cases", i)))
+                problems.extend(_structure_problems(exc, located, raw, ("cases", i)))
                 continue
             where = located.where(("cases", i))
             if case.id in seen:

@@ -283,25 +283,41 @@ class Patient(_Frozen):
         return value
 
 
+_PYDANTIC_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$|^(?:function|constrained)-")
+
+
+def data_loc(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Where a pydantic error sits in the input data: its location minus pydantic's own
+    validator tags (`function-after[...]`), dropped only where the input has no such key,
+    so a user's key that happens to look like a tag is kept."""
+    out: list[int | str] = []
+    node: Any = data
+    for part in loc:
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if present:
+            node = node[part]
+        elif isinstance(part, str) and _PYDANTIC_TAG.match(part):
+            continue
+        else:
+            node = None
+        out.append(part)
+    return tuple(out)
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith(("function-", "literal[", "constrained-", "tagged-union[")):
-            continue  # pydantic's internal validator names are not data paths
-        else:
-            out += f".{part}" if out else part
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "<record>"
 
 
-def problems_from_validation(exc: ValidationError, prefix: str = "") -> list[Problem]:
-    """Translate pydantic errors into located problems (`diagnoses[2].code`)."""
+def problems_from_validation(exc: ValidationError, data: Any) -> list[Problem]:
+    """Translate pydantic errors on `data` into located problems (`diagnoses[2].code`)."""
     problems = []
     for err in exc.errors(include_url=False):
-        path = _path(tuple(err["loc"]))
-        if prefix:
-            path = f"{prefix}{'' if path.startswith('[') else '.'}{path}"
+        path = _path(data_loc(data, tuple(err["loc"])))
         message = err["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
@@ -337,4 +353,4 @@ def parse_patient(data: Any) -> Patient:
     try:
         return Patient.model_validate(data)
     except ValidationError as exc:
-        raise PatientDataError(problems_from_validation(exc)) from exc
+        raise PatientDataError(problems_from_validation(exc, data)) from exc

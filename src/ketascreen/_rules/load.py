@@ -24,6 +24,7 @@ from ketascreen._rules.schema import RuleFile, RuleSetMeta, RuleSpec, Source
 from ketascreen._rules.valuesets import IcdEntry, ValueSet, icd_entry_problem
 from ketascreen._rules.yaml_source import Located, Path, YamlProblem, read_yaml_file
 from ketascreen.errors import Problem, RuleSetError
+from ketascreen.model import data_loc
 
 RESERVED_IDS = frozenset({"insufficient_data"})
 MAX_LAYERS = 8
@@ -132,7 +133,7 @@ def _read_layer(path: FsPath, problems: list[Problem]) -> _Layer:
         try:
             parsed = RuleFile.model_validate(header)
         except ValidationError as exc:
-            problems.extend(_schema_problems(exc, located))
+            problems.extend(_schema_problems(exc, located, header))
             parsed = RuleFile()
         if not isinstance(raw_rules, list):
             problems.append(Problem(located.where(("rules",)), "KS201", "`rules` must be a list"))
@@ -141,7 +142,7 @@ def _read_layer(path: FsPath, problems: list[Problem]) -> _Layer:
             try:
                 layer.rules.append((RuleSpec.model_validate(raw), located, i))
             except ValidationError as exc:
-                problems.extend(_schema_problems(exc, located, ("rules", i)))
+                problems.extend(_schema_problems(exc, located, raw, ("rules", i)))
         if parsed.ruleset is not None:
             if layer.meta is not None:
                 problems.append(
@@ -167,21 +168,21 @@ def _read_layer(path: FsPath, problems: list[Problem]) -> _Layer:
 
 
 def _schema_problems(
-    exc: ValidationError, located: Located, prefix: tuple[str | int, ...] = ()
+    exc: ValidationError, located: Located, data: Any, prefix: tuple[str | int, ...] = ()
 ) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        loc = prefix + data_loc(data, tuple(err["loc"]))
         message = err["msg"].removeprefix("Value error, ")
         hint = None
         if err["type"] == "extra_forbidden":
-            field_name = str(loc[-1])
+            field_name = str(loc[-1]) if loc else "?"
             message = f"unknown field {field_name!r}"
             hint = _field_hint(field_name)
         elif err["type"] == "string_type" and isinstance(err.get("input"), int | float):
             hint = "quote it to make it a string"
         elif err["type"] == "missing":
-            message = f"missing required field {loc[-1]!r}"
+            message = f"missing required field {loc[-1]!r}" if loc else "missing required field"
         problems.append(
             Problem(located.where(loc), "KS201" if err["type"] != "missing" else "KS202", message, hint)
         )
@@ -279,7 +280,7 @@ def load_ruleset(path: str | FsPath | None = None) -> RuleSet:
         layers.append(layer)
         current = None
         if layer.meta is None:
-            if layer.files and not any(p.code in ("KS101", "KS104", "KS105") for p in problems):
+            if layer.files and not problems:  # a broken file would make this one misleading
                 problems.append(
                     Problem(
                         f"{layer.files[0]}:1:1",
