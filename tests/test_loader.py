@@ -55,6 +55,8 @@ def test_misspelt_fact_is_located_with_did_you_mean(tmp_path: Path) -> None:
         ("{count: {of: treatment_trials}, ge: two}", "KS303"),
         ("{exists: {of: diagnoses, where: {field: cod, eq: x}}}", "KS301"),
         ("{exists: {of: diagnoses, where: {field: code, eq: F33.1}}}", "KS303"),
+        ("{exists: {of: []}}", "KS301"),  # found by the loader fuzz property (unhashable lookup)
+        ("{count: {of: treatment_trials, distinct: [agent]}, ge: 2}", "KS301"),
         ("{rule: nosuch}", "KS305"),
         ("{all: []}", "KS304"),
         ("{known: diagnosis}", "KS301"),

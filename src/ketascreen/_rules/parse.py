@@ -284,7 +284,7 @@ def _parse_count_body(
             )
             return None
     collection = body.get("of")
-    if collection not in COLLECTIONS:
+    if not isinstance(collection, str) or collection not in COLLECTIONS:
         ctx.problem(
             (*path, "of"),
             "KS301",
@@ -299,7 +299,7 @@ def _parse_count_body(
         if where is None:
             return None
     distinct = body.get("distinct")
-    if distinct is not None and distinct not in fields:
+    if distinct is not None and (not isinstance(distinct, str) or distinct not in fields):
         ctx.problem(
             (*path, "distinct"),
             "KS301",
