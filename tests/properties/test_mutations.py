@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
@@ -25,7 +24,6 @@ import ketascreen._engine.reference as reference_module
 import ketascreen._rules.catalogue as catalogue
 import ketascreen._rules.valuesets as valuesets
 import ketascreen._screener as screener_module
-from ketascreen._rules.yaml_source import Located
 from ketascreen.testing import patients, screening_dates
 from tests.properties import (
     test_absolute_exclusion,
@@ -146,13 +144,16 @@ def test_4_nondeterministic_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
-def test_5_yaml_1_1_patient_loading(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The trap the located loader exists to avoid: YAML 1.1 reads `yes`, `off`, `~` and `null`
-    # as booleans and None, so an id like "yes" would come back as True.
-    def yaml_1_1(text: str, file: str) -> Located:
-        return Located(data=yaml.safe_load(text), file=file)
+def test_5_lossy_patient_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A loader that silently trims text (as `str_strip_whitespace=True` would) loses data.
+    original: Callable[[Any], ks.Patient] = getattr(screener_module, "parse_patient")  # noqa: B009
 
-    monkeypatch.setattr(screener_module, "load_yaml", yaml_1_1)
+    def trimming(data: Any) -> ks.Patient:
+        if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"].strip():
+            data = {**data, "id": data["id"].strip()}
+        return original(data)
+
+    monkeypatch.setattr(screener_module, "parse_patient", trimming)
     _search(
         st.tuples(patients(ruleset=rs()), test_round_trip.ids),
         lambda args: fails(
