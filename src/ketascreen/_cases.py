@@ -48,8 +48,6 @@ from ketascreen._verdict import INSUFFICIENT_DATA, Outcome, Status, Verdict
 from ketascreen.errors import CaseError, PatientDataError, Problem
 from ketascreen.model import Patient, data_loc, parse_patient
 
-STATUSES: tuple[Status, ...] = ("met", "not_met", "unknown")
-
 CaseId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")]
 
 

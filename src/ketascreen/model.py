@@ -53,7 +53,6 @@ Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
 
-CODE_SYSTEMS = ("icd10cm", "snomedct")
 _ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _ICD10CM_UNDOTTED = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z][0-9A-Za-z]{1,4}$")
 _SNOMED = re.compile(r"^[1-9][0-9]{5,17}$")

@@ -60,7 +60,6 @@ class Plan:
     scalar_facts: tuple[str, ...]
     collections: tuple[str, ...]
     aggregate_keys: tuple[AggregateKey, ...]
-    aggregate_index: dict[AggregateKey, int] = field(repr=False)
     # Count node (by identity: nodes live as long as the rule set) -> aggregate index; hashing
     # the nested condition on every evaluation would cost more than evaluating it.
     node_index: dict[int, int] = field(repr=False)
@@ -89,7 +88,7 @@ def compile_plan(ruleset: RuleSet) -> Plan:
     index = {k: i for i, k in enumerate(keys)}
     nodes = {id(node): index[node.aggregate_key] for node in counts}
     matchers = tuple(None if k[1] is None else compile_item(k[1], ruleset.value_sets) for k in keys)
-    return Plan(ruleset, tuple(scalars), tuple(collections), keys, index, nodes, matchers)
+    return Plan(ruleset, tuple(scalars), tuple(collections), keys, nodes, matchers)
 
 
 def build_facts(plan: Plan, patient: Patient, on: dt.date) -> Facts:

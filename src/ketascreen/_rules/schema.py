@@ -14,7 +14,6 @@ Id = Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]{0,79}$")]
 SourceId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")]
 Text = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
 
-KINDS = ("indication", "prerequisite", "exclusion", "missing_data", "flag", "criterion")
 SEVERITIES: dict[str, tuple[str, ...]] = {
     "exclusion": ("absolute", "relative"),
     "indication": ("fail", "review"),
